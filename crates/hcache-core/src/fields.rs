@@ -1,0 +1,231 @@
+//! The single-valued fields a cache reads: `Date` (RFC 9110 §6.6.1), `Age` (RFC 9111 §5.1),
+//! `Expires` (§5.3), `Last-Modified` and `ETag` (RFC 9110 §8.8), and HTTP-date itself
+//! (RFC 9110 §5.6.7).
+
+use std::time::SystemTime;
+
+use http::HeaderMap;
+use http::header::{AGE, HeaderName};
+
+use crate::directives::list::{delta_seconds, trim_ows};
+
+/// Parses an HTTP-date in any of its three forms (IMF-fixdate, RFC 850, asctime; RFC 9110
+/// §5.6.7). Matching is case-insensitive as RFC 9111 §4.2 recommends; a zone other than `GMT`
+/// and anything unparsable give `None`.
+///
+/// ```
+/// use hcache_core::parse_http_date;
+/// let a = parse_http_date(b"Sun, 06 Nov 1994 08:49:37 GMT").unwrap();
+/// assert_eq!(parse_http_date(b"Sunday, 06-Nov-94 08:49:37 GMT"), Some(a));
+/// assert_eq!(parse_http_date(b"Sun Nov  6 08:49:37 1994"), Some(a));
+/// assert_eq!(parse_http_date(b"sun, 06 nov 1994 08:49:37 gmt"), Some(a));
+/// assert_eq!(parse_http_date(b"Sun, 06 Nov 1994 08:49:37 PST"), None);
+/// ```
+pub fn parse_http_date(bytes: &[u8]) -> Option<SystemTime> {
+    let bytes = trim_ows(bytes);
+    let s = std::str::from_utf8(bytes).ok()?;
+    if let Ok(t) = httpdate::parse_http_date(s) {
+        return Some(t);
+    }
+    // httpdate is case-sensitive; retry once with canonical capitalisation. Real dates are
+    // short ASCII, so a small stack buffer suffices and longer input is simply invalid.
+    let mut buf = [0u8; 40];
+    if bytes.len() > buf.len() || !bytes.is_ascii() {
+        return None;
+    }
+    let mut word_start = true;
+    for (i, &b) in bytes.iter().enumerate() {
+        buf[i] = if word_start {
+            b.to_ascii_uppercase()
+        } else {
+            b.to_ascii_lowercase()
+        };
+        word_start = !b.is_ascii_alphabetic();
+    }
+    let canon = &mut buf[..bytes.len()];
+    if canon.len() >= 3 && canon[canon.len() - 3..].eq_ignore_ascii_case(b"gmt") {
+        let n = canon.len();
+        canon[n - 3..].copy_from_slice(b"GMT");
+    }
+    let s = std::str::from_utf8(canon).ok()?;
+    httpdate::parse_http_date(s).ok()
+}
+
+/// The first field line of `name` parsed as an HTTP-date (`None` when absent or invalid).
+pub(crate) fn date_field(headers: &HeaderMap, name: &HeaderName) -> Option<SystemTime> {
+    headers
+        .get(name)
+        .and_then(|v| parse_http_date(v.as_bytes()))
+}
+
+/// The `Age` field as read by §5.1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AgeValue {
+    /// No `Age` field.
+    #[default]
+    Absent,
+    /// A valid age in seconds (saturated at 2^31, §1.3).
+    Valid(u32),
+    /// An invalid value: §5.1 says to consider the response stale.
+    Invalid,
+}
+
+/// Reads `Age` (§5.1): the first field line only; a list or anything other than digits is
+/// invalid.
+pub(crate) fn age(headers: &HeaderMap) -> AgeValue {
+    match headers.get(AGE) {
+        None => AgeValue::Absent,
+        Some(v) => delta_seconds(trim_ows(v.as_bytes())).map_or(AgeValue::Invalid, AgeValue::Valid),
+    }
+}
+
+/// The `Expires` field as read by §5.3.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExpiresValue {
+    /// A valid HTTP-date.
+    At(SystemTime),
+    /// Present but invalid (e.g. `0`): already expired.
+    Invalid,
+}
+
+/// Reads `Expires` (§5.3): the first field line; invalid dates mean "already expired".
+pub(crate) fn expires(headers: &HeaderMap) -> Option<ExpiresValue> {
+    headers
+        .get(http::header::EXPIRES)
+        .map(|v| parse_http_date(v.as_bytes()).map_or(ExpiresValue::Invalid, ExpiresValue::At))
+}
+
+/// An entity-tag (RFC 9110 §8.8.3), borrowed from a field value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct EntityTag<'a> {
+    pub(crate) weak: bool,
+    /// The opaque-tag including its quotes.
+    pub(crate) opaque: &'a [u8],
+}
+
+impl<'a> EntityTag<'a> {
+    /// Parses one entity-tag, OWS trimmed. Unquoted tags (a common origin mistake) are
+    /// accepted as opaque strings so that they still compare equal to themselves.
+    pub(crate) fn parse(bytes: &'a [u8]) -> Option<Self> {
+        let b = trim_ows(bytes);
+        let (weak, rest) = match b {
+            [b'W', b'/', rest @ ..] => (true, rest),
+            _ => (false, b),
+        };
+        if rest.is_empty() {
+            return None;
+        }
+        Some(EntityTag { weak, opaque: rest })
+    }
+
+    /// Strong comparison (RFC 9110 §8.8.3.2): both strong and identical.
+    pub(crate) fn strong_eq(&self, other: &EntityTag<'_>) -> bool {
+        !self.weak && !other.weak && self.opaque == other.opaque
+    }
+
+    /// Weak comparison (RFC 9110 §8.8.3.2): identical opaque-tags.
+    pub(crate) fn weak_eq(&self, other: &EntityTag<'_>) -> bool {
+        self.opaque == other.opaque
+    }
+}
+
+/// Iterates the entity-tags of an `If-None-Match`-style list across field lines; `*` yields
+/// `None` in place of a tag.
+pub(crate) fn entity_tag_list<'a>(
+    headers: &'a HeaderMap,
+    name: &HeaderName,
+) -> impl Iterator<Item = Option<EntityTag<'a>>> + 'a {
+    headers
+        .get_all(name)
+        .into_iter()
+        .flat_map(|line| crate::directives::list::elements(line.as_bytes()))
+        .map(|e| if e == b"*" { None } else { EntityTag::parse(e) })
+}
+
+/// Seconds from `earlier` to `later`, negative when `later` is before `earlier`, saturating
+/// instead of overflowing.
+pub(crate) fn secs_between(later: SystemTime, earlier: SystemTime) -> i64 {
+    match later.duration_since(earlier) {
+        Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+        Err(e) => i64::try_from(e.duration().as_secs()).map_or(i64::MIN, |s| -s),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::HeaderValue;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    const T: u64 = 784_111_777; // Sun, 06 Nov 1994 08:49:37 GMT
+
+    #[test]
+    fn rfc9110_s5_6_7_three_forms() {
+        let t = UNIX_EPOCH + Duration::from_secs(T);
+        assert_eq!(parse_http_date(b"Sun, 06 Nov 1994 08:49:37 GMT"), Some(t));
+        assert_eq!(parse_http_date(b"Sunday, 06-Nov-94 08:49:37 GMT"), Some(t));
+        assert_eq!(parse_http_date(b"Sun Nov  6 08:49:37 1994"), Some(t));
+    }
+
+    #[test]
+    fn s4_2_dates_match_case_insensitively() {
+        let t = UNIX_EPOCH + Duration::from_secs(T);
+        assert_eq!(parse_http_date(b"SUN, 06 NOV 1994 08:49:37 GMT"), Some(t));
+        assert_eq!(parse_http_date(b"sunday, 06-nov-94 08:49:37 gmt"), Some(t));
+    }
+
+    #[test]
+    fn s4_2_non_gmt_zone_is_invalid() {
+        assert_eq!(parse_http_date(b"Sun, 06 Nov 1994 08:49:37 UTC"), None);
+        assert_eq!(parse_http_date(b"Sun, 06 Nov 1994 08:49:37 +0000"), None);
+    }
+
+    #[test]
+    fn rfc9110_s5_6_7_extreme_years() {
+        assert!(parse_http_date(b"Fri, 31 Dec 9999 23:59:59 GMT").is_some());
+        assert_eq!(parse_http_date(b"Thu, 01 Jan 1960 00:00:00 GMT"), None);
+        assert_eq!(parse_http_date(b"0"), None);
+        assert_eq!(parse_http_date(b""), None);
+        assert_eq!(parse_http_date(b"\xff\xfe"), None);
+    }
+
+    #[test]
+    fn s5_1_age_first_line_and_invalid() {
+        let mut h = HeaderMap::new();
+        assert_eq!(age(&h), AgeValue::Absent);
+        h.append(AGE, HeaderValue::from_static("10"));
+        h.append(AGE, HeaderValue::from_static("20"));
+        assert_eq!(age(&h), AgeValue::Valid(10));
+        h.insert(AGE, HeaderValue::from_static("10, 20"));
+        assert_eq!(age(&h), AgeValue::Invalid);
+        h.insert(AGE, HeaderValue::from_static("-5"));
+        assert_eq!(age(&h), AgeValue::Invalid);
+        h.insert(AGE, HeaderValue::from_static("99999999999999999999999"));
+        assert_eq!(age(&h), AgeValue::Valid(1 << 31));
+    }
+
+    #[test]
+    fn s5_3_invalid_expires_is_expired() {
+        let mut h = HeaderMap::new();
+        assert_eq!(expires(&h), None);
+        h.insert(http::header::EXPIRES, HeaderValue::from_static("0"));
+        assert_eq!(expires(&h), Some(ExpiresValue::Invalid));
+    }
+
+    #[test]
+    fn rfc9110_s8_8_3_2_entity_tag_comparison() {
+        let s1 = EntityTag::parse(br#""1""#).unwrap();
+        let w1 = EntityTag::parse(br#"W/"1""#).unwrap();
+        let s2 = EntityTag::parse(br#""2""#).unwrap();
+        assert!(s1.strong_eq(&s1) && !s1.strong_eq(&w1) && !w1.strong_eq(&w1));
+        assert!(s1.weak_eq(&w1) && w1.weak_eq(&w1) && !s1.weak_eq(&s2));
+    }
+
+    #[test]
+    fn secs_between_saturates() {
+        let max = UNIX_EPOCH + Duration::from_secs(u64::MAX / 4);
+        assert!(secs_between(max, UNIX_EPOCH) > 0);
+        assert!(secs_between(UNIX_EPOCH, max) < 0);
+        assert_eq!(secs_between(UNIX_EPOCH, UNIX_EPOCH), 0);
+    }
+}

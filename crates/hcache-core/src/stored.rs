@@ -1,0 +1,302 @@
+//! A stored response's metadata (RFC 9111 §3): the header section as stored, the selecting
+//! request fields (§4.1), the request and response times the age calculation needs (§4.2.3),
+//! and everything the policy reads, parsed once.
+//!
+//! The body is not here: stores keep it beside this, and a 304 (§4.3.4) replaces this
+//! metadata without touching the body.
+
+use std::time::SystemTime;
+
+use http::header::{
+    AGE, CONNECTION, CONTENT_LENGTH, CONTENT_RANGE, DATE, ETAG, HeaderName, LAST_MODIFIED,
+    PROXY_AUTHENTICATE, PROXY_AUTHORIZATION, TE, TRAILER, TRANSFER_ENCODING, UPGRADE,
+};
+use http::{HeaderMap, HeaderValue, StatusCode, Version, response};
+
+use crate::directives::{ResponseDirectives, is_valid_dictionary};
+use crate::fields::{self, AgeValue, EntityTag, ExpiresValue};
+use crate::options::CacheOptions;
+use crate::vary::VaryKey;
+
+/// A stored response's metadata, as the policy sees it.
+#[derive(Debug, Clone)]
+pub struct StoredResponse {
+    status: StatusCode,
+    version: Version,
+    headers: HeaderMap,
+    vary: VaryKey,
+    request_time: SystemTime,
+    response_time: SystemTime,
+    pub(crate) facts: Facts,
+}
+
+/// What the policy reads from the header section, parsed once.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Facts {
+    pub(crate) cc: ResponseDirectives,
+    pub(crate) date: Option<SystemTime>,
+    pub(crate) expires: Option<ExpiresValue>,
+    pub(crate) age: AgeValue,
+    pub(crate) last_modified: Option<SystemTime>,
+}
+
+impl Facts {
+    pub(crate) fn parse(headers: &HeaderMap, opts: &CacheOptions) -> Facts {
+        let (cc, targeted) = directives(headers, opts);
+        Facts {
+            cc,
+            date: fields::date_field(headers, &DATE),
+            // RFC 9213 §2.1: a valid targeted field replaces Cache-Control and Expires.
+            expires: if targeted {
+                None
+            } else {
+                fields::expires(headers)
+            },
+            age: fields::age(headers),
+            last_modified: fields::date_field(headers, &LAST_MODIFIED),
+        }
+    }
+}
+
+/// The response directives in force: those of the first valid targeted field (RFC 9213 §2.1),
+/// else `Cache-Control`.
+pub(crate) fn directives(headers: &HeaderMap, opts: &CacheOptions) -> (ResponseDirectives, bool) {
+    for name in &opts.targeted_fields {
+        let mut lines = headers.get_all(name).iter().peekable();
+        if lines.peek().is_none() {
+            continue;
+        }
+        let combined: Vec<u8> = headers
+            .get_all(name)
+            .iter()
+            .enumerate()
+            .flat_map(|(i, v)| {
+                let sep: &[u8] = if i == 0 { b"" } else { b", " };
+                sep.iter().chain(v.as_bytes()).copied()
+            })
+            .collect();
+        if is_valid_dictionary(&combined) {
+            return (ResponseDirectives::parse(headers, name), true);
+        }
+    }
+    (
+        ResponseDirectives::parse(headers, &http::header::CACHE_CONTROL),
+        false,
+    )
+}
+
+/// Fields never stored, whatever the response (RFC 9111 §3.1, RFC 9110 §7.6.1): connection
+/// options and fields specific to a client's proxy configuration.
+const UNSTORED: [HeaderName; 8] = [
+    CONNECTION,
+    TE,
+    TRANSFER_ENCODING,
+    UPGRADE,
+    TRAILER,
+    PROXY_AUTHENTICATE,
+    PROXY_AUTHORIZATION,
+    HeaderName::from_static("keep-alive"),
+];
+
+fn is_unstored(name: &HeaderName) -> bool {
+    UNSTORED.contains(name)
+        || name.as_str() == "proxy-connection"
+        || name.as_str() == "proxy-authentication-info"
+}
+
+/// Removes what §3.1 says not to store: connection-specific fields and those `Connection`
+/// names, proxy fields, and (for a shared cache) qualified `private` fields.
+pub(crate) fn strip_unstored(headers: &mut HeaderMap, private_fields: &[HeaderName]) {
+    let mut named: Vec<HeaderName> = Vec::new();
+    let mut any = false;
+    for name in headers.keys() {
+        if is_unstored(name) {
+            any = true;
+            if *name == CONNECTION {
+                for line in headers.get_all(CONNECTION) {
+                    named.extend(
+                        crate::directives::list::elements(line.as_bytes())
+                            .filter_map(|e| HeaderName::from_bytes(e).ok()),
+                    );
+                }
+            }
+        }
+    }
+    if any {
+        let remove: Vec<HeaderName> = headers.keys().filter(|n| is_unstored(n)).cloned().collect();
+        for n in remove.iter().chain(&named) {
+            headers.remove(n);
+        }
+    }
+    for n in private_fields {
+        headers.remove(n);
+    }
+}
+
+impl StoredResponse {
+    /// Builds the metadata of a response about to be stored, removing fields that must not be
+    /// stored (§3.1); `vary` holds the selecting fields of the request that produced it.
+    /// Storability itself is decided by [`CachePolicy::storable`](crate::CachePolicy::storable).
+    pub(crate) fn capture(
+        response: &response::Parts,
+        request_time: SystemTime,
+        response_time: SystemTime,
+        vary: VaryKey,
+        facts: Facts,
+        opts: &CacheOptions,
+    ) -> StoredResponse {
+        let mut headers = response.headers.clone();
+        let private_fields = if opts.shared {
+            facts.cc.private_fields()
+        } else {
+            &[]
+        };
+        strip_unstored(&mut headers, private_fields);
+        StoredResponse {
+            status: response.status,
+            version: response.version,
+            headers,
+            vary,
+            request_time,
+            response_time,
+            facts,
+        }
+    }
+
+    /// Rebuilds stored metadata from its persisted parts (for stores). The header section is
+    /// parsed again under `opts`.
+    pub fn from_parts(
+        status: StatusCode,
+        version: Version,
+        headers: HeaderMap,
+        vary: VaryKey,
+        request_time: SystemTime,
+        response_time: SystemTime,
+        opts: &CacheOptions,
+    ) -> StoredResponse {
+        let facts = Facts::parse(&headers, opts);
+        StoredResponse {
+            status,
+            version,
+            headers,
+            vary,
+            request_time,
+            response_time,
+            facts,
+        }
+    }
+
+    /// The stored status code.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+    /// The stored HTTP version.
+    pub fn version(&self) -> Version {
+        self.version
+    }
+    /// The stored header section (as received, minus fields §3.1 excludes).
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+    /// The selecting request fields (§4.1).
+    pub fn vary(&self) -> &VaryKey {
+        &self.vary
+    }
+    /// When the request that produced (or last validated) this response was sent (§4.2.3).
+    pub fn request_time(&self) -> SystemTime {
+        self.request_time
+    }
+    /// When this response (or its last validation) was received (§4.2.3).
+    pub fn response_time(&self) -> SystemTime {
+        self.response_time
+    }
+    /// The response directives in force (from `Cache-Control` or a targeted field).
+    pub fn directives(&self) -> &ResponseDirectives {
+        &self.facts.cc
+    }
+
+    /// The `Date` used for "most recent" comparisons (§4): the `Date` field, else the time
+    /// the response was received.
+    pub(crate) fn date_or_received(&self) -> SystemTime {
+        self.facts.date.unwrap_or(self.response_time)
+    }
+
+    pub(crate) fn etag(&self) -> Option<EntityTag<'_>> {
+        self.headers
+            .get(ETAG)
+            .and_then(|v| EntityTag::parse(v.as_bytes()))
+    }
+
+    pub(crate) fn last_modified_value(&self) -> Option<&HeaderValue> {
+        self.headers.get(LAST_MODIFIED)
+    }
+
+    /// Whether the stored response has a validator (`ETag` or `Last-Modified`).
+    pub fn has_validator(&self) -> bool {
+        self.headers.contains_key(ETAG) || self.headers.contains_key(LAST_MODIFIED)
+    }
+
+    /// The response head to send for a reuse without validation (§4): the stored status and
+    /// fields, `Age` replaced by `age` (§4, §5.1), and qualified `no-cache` fields removed,
+    /// since those may only be reused after validation (§5.2.2.4).
+    pub fn response_head(&self, age: u64) -> response::Parts {
+        let mut parts = http::Response::new(()).into_parts().0;
+        parts.status = self.status;
+        parts.version = self.version;
+        parts.headers = self.headers.clone();
+        for name in self.facts.cc.no_cache_fields() {
+            parts.headers.remove(name);
+        }
+        parts.headers.insert(AGE, HeaderValue::from(age));
+        parts
+    }
+
+    /// Applies a 304 or HEAD response's fields to this response (§3.2): every field of `new`
+    /// replaces the stored field of that name, except those §3.1 does not store, framing
+    /// (`Content-Length`, `Content-Range`) that describes the stored content rather than the
+    /// new message. The request and response times become those of the validation.
+    pub(crate) fn updated(
+        &self,
+        new: &HeaderMap,
+        request_time: SystemTime,
+        response_time: SystemTime,
+        opts: &CacheOptions,
+    ) -> StoredResponse {
+        let mut headers = self.headers.clone();
+        let mut incoming = new.clone();
+        let new_cc = directives(new, opts).0;
+        let private_fields = if opts.shared {
+            new_cc.private_fields()
+        } else {
+            &[]
+        };
+        strip_unstored(&mut incoming, private_fields);
+        incoming.remove(CONTENT_LENGTH);
+        incoming.remove(CONTENT_RANGE);
+        let mut last: Option<HeaderName> = None;
+        for (name, value) in incoming {
+            // `HeaderMap`'s owned iterator yields the name once, then `None` for its other
+            // values: replace on the first, append the rest.
+            match name {
+                Some(n) => {
+                    headers.insert(n.clone(), value);
+                    last = Some(n);
+                }
+                None => {
+                    if let Some(n) = &last {
+                        headers.append(n.clone(), value);
+                    }
+                }
+            }
+        }
+        StoredResponse::from_parts(
+            self.status,
+            self.version,
+            headers,
+            self.vary.clone(),
+            request_time,
+            response_time,
+            opts,
+        )
+    }
+}
