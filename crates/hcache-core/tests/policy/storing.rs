@@ -1,0 +1,3 @@
+//! (tests to come)
+#[allow(unused_imports)]
+use crate::support::*;

@@ -1,0 +1,59 @@
+//! `cargo xtask ci`: every check CI runs, in order, stopping at the first failure.
+
+use crate::conformance;
+use crate::util::{self, Result};
+
+/// A `cargo` step: its arguments and the environment variables it needs.
+struct Step {
+    /// Arguments after `cargo`.
+    args: &'static [&'static str],
+    /// Extra environment variables.
+    env: &'static [(&'static str, &'static str)],
+}
+
+/// The `cargo` steps, run before the conformance task.
+const STEPS: &[Step] = &[
+    Step {
+        args: &["fmt", "--all", "--check"],
+        env: &[],
+    },
+    Step {
+        args: &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
+        env: &[],
+    },
+    Step {
+        args: &["test", "--workspace"],
+        env: &[],
+    },
+    Step {
+        args: &["doc", "--workspace", "--no-deps"],
+        env: &[("RUSTDOCFLAGS", "-D warnings")],
+    },
+];
+
+/// Runs the task.
+pub(crate) fn run() -> Result {
+    let count = STEPS.len() + 1;
+    for (i, step) in STEPS.iter().enumerate() {
+        let mut command = util::cargo_command(step.args);
+        command.envs(step.env.iter().copied());
+        header(i + 1, count, &util::display(&command));
+        util::run(&mut command)?;
+    }
+    header(count, count, "cargo xtask conformance");
+    conformance::run()?;
+    println!("\nci: all {count} steps passed");
+    Ok(())
+}
+
+/// Prints the header line of step `index` of `count`.
+fn header(index: usize, count: usize, title: &str) {
+    println!("\n==> [{index}/{count}] {title}");
+}

@@ -1,0 +1,78 @@
+//! hcache's project automation, run as `cargo xtask <task>` (see `cargo xtask help`).
+//!
+//! Only std is used so that building this crate stays cheap.
+#![forbid(unsafe_code)]
+
+mod ci;
+mod conformance;
+mod section;
+mod util;
+
+use std::process::ExitCode;
+
+/// A task runnable as `cargo xtask <name>`.
+struct Task {
+    /// The name on the command line.
+    name: &'static str,
+    /// One-line description for `cargo xtask help`.
+    about: &'static str,
+    /// Runs the task.
+    run: fn() -> util::Result,
+}
+
+/// Every task, in the order `help` lists them.
+const TASKS: &[Task] = &[
+    Task {
+        name: "conformance",
+        about: "run hcache-core's policy tests and report them per RFC section",
+        run: conformance::run,
+    },
+    Task {
+        name: "ci",
+        about: "run every CI check in order: fmt, clippy, test, doc, conformance",
+        run: ci::run,
+    },
+    Task {
+        name: "help",
+        about: "print this help",
+        run: help,
+    },
+];
+
+/// Prints the usage and the task list.
+fn help() -> util::Result {
+    println!("Usage: cargo xtask <task>\n\nTasks:");
+    let width = TASKS.iter().map(|task| task.name.len()).max().unwrap_or(0);
+    for task in TASKS {
+        println!("  {:<width$}  {}", task.name, task.about);
+    }
+    Ok(())
+}
+
+/// Runs the task named by the first argument (`help` when there is none).
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|arg| arg.to_string_lossy().into_owned())
+        .collect();
+    let name = match args.first().map(String::as_str) {
+        None | Some("-h" | "--help") => "help",
+        Some(name) => name,
+    };
+    let Some(task) = TASKS.iter().find(|task| task.name == name) else {
+        eprintln!("error: unknown task `{name}`\n");
+        let _ = help();
+        return ExitCode::from(2);
+    };
+    if let Some(extra) = args.get(1) {
+        eprintln!("error: `{name}` takes no arguments (got `{extra}`)");
+        return ExitCode::from(2);
+    }
+    match (task.run)() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
