@@ -70,12 +70,18 @@ pub enum AgeValue {
     Invalid,
 }
 
-/// Reads `Age` (§5.1): the first field line only; a list or anything other than digits is
-/// invalid.
+/// Reads `Age` (§5.1): a list, several field lines, or anything other than digits is
+/// invalid. §5.1 suggests using the first of several lines; we treat them as a list instead
+/// (which is what several lines of one field mean, RFC 9110 §5.3) and so as invalid: a
+/// response whose age is ambiguous is stale, never wrongly fresh.
 pub(crate) fn age(headers: &HeaderMap) -> AgeValue {
-    match headers.get(AGE) {
-        None => AgeValue::Absent,
-        Some(v) => delta_seconds(trim_ows(v.as_bytes())).map_or(AgeValue::Invalid, AgeValue::Valid),
+    let mut lines = headers.get_all(AGE).iter();
+    match (lines.next(), lines.next()) {
+        (None, _) => AgeValue::Absent,
+        (Some(_), Some(_)) => AgeValue::Invalid,
+        (Some(v), None) => {
+            delta_seconds(trim_ows(v.as_bytes())).map_or(AgeValue::Invalid, AgeValue::Valid)
+        }
     }
 }
 
@@ -190,12 +196,13 @@ mod tests {
     }
 
     #[test]
-    fn s5_1_age_first_line_and_invalid() {
+    fn s5_1_age_lists_and_several_lines_invalid() {
         let mut h = HeaderMap::new();
         assert_eq!(age(&h), AgeValue::Absent);
         h.append(AGE, HeaderValue::from_static("10"));
-        h.append(AGE, HeaderValue::from_static("20"));
         assert_eq!(age(&h), AgeValue::Valid(10));
+        h.append(AGE, HeaderValue::from_static("10"));
+        assert_eq!(age(&h), AgeValue::Invalid);
         h.insert(AGE, HeaderValue::from_static("10, 20"));
         assert_eq!(age(&h), AgeValue::Invalid);
         h.insert(AGE, HeaderValue::from_static("-5"));

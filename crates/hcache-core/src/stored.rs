@@ -8,7 +8,7 @@
 use std::time::SystemTime;
 
 use http::header::{
-    AGE, CONNECTION, CONTENT_LENGTH, CONTENT_RANGE, DATE, ETAG, HeaderName, LAST_MODIFIED,
+    AGE, CONNECTION, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_RANGE, DATE, ETAG, HeaderName, LAST_MODIFIED,
     PROXY_AUTHENTICATE, PROXY_AUTHORIZATION, TE, TRAILER, TRANSFER_ENCODING, UPGRADE,
 };
 use http::{HeaderMap, HeaderValue, StatusCode, Version, response};
@@ -133,6 +133,16 @@ pub(crate) fn strip_unstored(headers: &mut HeaderMap, private_fields: &[HeaderNa
     }
 }
 
+/// Fields a 304 or HEAD response never rewrites (§3.2): `Content-Length` (required), and the
+/// fields that describe the stored bytes — their coding, range and digest. Updating them would
+/// make the stored body disagree with its own header section, i.e. serve wrong bytes.
+const INTEGRITY_FIELDS: [HeaderName; 4] = [
+    CONTENT_LENGTH,
+    CONTENT_RANGE,
+    CONTENT_ENCODING,
+    HeaderName::from_static("content-md5"),
+];
+
 impl StoredResponse {
     /// Builds the metadata of a response about to be stored, removing fields that must not be
     /// stored (§3.1); `vary` holds the selecting fields of the request that produced it.
@@ -252,9 +262,9 @@ impl StoredResponse {
     }
 
     /// Applies a 304 or HEAD response's fields to this response (§3.2): every field of `new`
-    /// replaces the stored field of that name, except those §3.1 does not store, framing
-    /// (`Content-Length`, `Content-Range`) that describes the stored content rather than the
-    /// new message. The request and response times become those of the validation.
+    /// replaces the stored field of that name, except those §3.1 does not store and
+    /// [`INTEGRITY_FIELDS`], which describe the stored content itself. The request and
+    /// response times become those of the validation.
     pub(crate) fn updated(
         &self,
         new: &HeaderMap,
@@ -271,8 +281,9 @@ impl StoredResponse {
             &[]
         };
         strip_unstored(&mut incoming, private_fields);
-        incoming.remove(CONTENT_LENGTH);
-        incoming.remove(CONTENT_RANGE);
+        for name in INTEGRITY_FIELDS {
+            incoming.remove(name);
+        }
         let mut last: Option<HeaderName> = None;
         for (name, value) in incoming {
             // `HeaderMap`'s owned iterator yields the name once, then `None` for its other

@@ -14,6 +14,9 @@ pub(crate) struct Member<'a> {
     pub(crate) name: &'a [u8],
     /// The argument, if the member had an `=`.
     pub(crate) value: Option<Value<'a>>,
+    /// Whitespace stood around the `=`, which the grammar (`token "=" value`) does not allow:
+    /// the argument is then not to be trusted.
+    pub(crate) spaced: bool,
 }
 
 /// The argument of a list member: a token or the inside of a quoted-string.
@@ -111,9 +114,10 @@ impl<'a> Iterator for Members<'a> {
                 if name.is_empty() {
                     continue;
                 }
-                return Some(Member { name, value: None });
+                return Some(Member { name, value: None, spaced: false });
             }
             // After '=': a quoted-string or a bare value up to the next comma.
+            let spaced_before = s[..name_end].last().is_some_and(|&b| is_ows(b));
             let after_eq = &s[name_end + 1..];
             let vstart = after_eq
                 .iter()
@@ -162,9 +166,11 @@ impl<'a> Iterator for Members<'a> {
             if name.is_empty() {
                 continue;
             }
+            let spaced = spaced_before || vstart > 0;
             return Some(Member {
                 name,
                 value: Some(value),
+                spaced,
             });
         }
     }
@@ -277,11 +283,11 @@ mod tests {
     }
 
     #[test]
-    fn s5_2_whitespace_around_equals() {
-        assert_eq!(
-            collect("max-age = 5"),
-            vec![("max-age".into(), Some("5".into()))]
-        );
+    fn s5_2_whitespace_around_equals_is_flagged() {
+        assert_eq!(collect("max-age = 5"), vec![("max-age".into(), Some("5".into()))]);
+        assert!(members(b"max-age =5").next().unwrap().spaced);
+        assert!(members(b"max-age= 5").next().unwrap().spaced);
+        assert!(!members(b"max-age=5").next().unwrap().spaced);
     }
 
     #[test]

@@ -26,9 +26,13 @@ pub enum Seconds {
 }
 
 impl Seconds {
-    fn parse(value: Option<&list::Value<'_>>) -> Seconds {
+    fn parse(member: &list::Member<'_>) -> Seconds {
+        // The grammar allows no whitespace around `=`: `max-age = 5` is not trusted.
+        if member.spaced {
+            return Seconds::Invalid;
+        }
         // §5.2: recipients accept the quoted form too (`max-age="5"`).
-        let bytes = match value {
+        let bytes = match member.value.as_ref() {
             Some(v)
                 if matches!(
                     v,

@@ -54,16 +54,16 @@ impl RequestDirectives {
         let n = m.name;
         let v = m.value.as_ref();
         if n.eq_ignore_ascii_case(b"max-age") {
-            first(&mut self.max_age, || Seconds::parse(v));
+            first(&mut self.max_age, || Seconds::parse(m));
         } else if n.eq_ignore_ascii_case(b"max-stale") {
             // §5.2.1.2: without an argument any staleness is accepted. An invalid argument is
             // read as the most restrictive valid one, "not stale at all".
             first(&mut self.max_stale, || match v {
                 None => MaxStale::Any,
-                Some(_) => MaxStale::Seconds(Seconds::parse(v).valid().unwrap_or(0)),
+                Some(_) => MaxStale::Seconds(Seconds::parse(m).valid().unwrap_or(0)),
             });
         } else if n.eq_ignore_ascii_case(b"min-fresh") {
-            first(&mut self.min_fresh, || Seconds::parse(v));
+            first(&mut self.min_fresh, || Seconds::parse(m));
         } else if n.eq_ignore_ascii_case(b"no-cache") {
             self.no_cache = true;
         } else if n.eq_ignore_ascii_case(b"no-store") {
@@ -73,7 +73,7 @@ impl RequestDirectives {
         } else if n.eq_ignore_ascii_case(b"only-if-cached") {
             self.only_if_cached = true;
         } else if n.eq_ignore_ascii_case(b"stale-if-error") {
-            first(&mut self.stale_if_error, || Seconds::parse(v));
+            first(&mut self.stale_if_error, || Seconds::parse(m));
         }
     }
 

@@ -94,17 +94,17 @@ impl ResponseDirectives {
         if bit != 0 {
             self.flags |= bit;
         } else if n.eq_ignore_ascii_case(b"max-age") {
-            first(&mut self.max_age, || Seconds::parse(v));
+            first(&mut self.max_age, || Seconds::parse(m));
         } else if n.eq_ignore_ascii_case(b"s-maxage") {
-            first(&mut self.s_maxage, || Seconds::parse(v));
+            first(&mut self.s_maxage, || Seconds::parse(m));
         } else if n.eq_ignore_ascii_case(b"no-cache") {
-            merge_qualified(&mut self.no_cache, v);
+            merge_qualified(&mut self.no_cache, m);
         } else if n.eq_ignore_ascii_case(b"private") {
-            merge_qualified(&mut self.private, v);
+            merge_qualified(&mut self.private, m);
         } else if n.eq_ignore_ascii_case(b"stale-while-revalidate") {
-            first(&mut self.stale_while_revalidate, || Seconds::parse(v));
+            first(&mut self.stale_while_revalidate, || Seconds::parse(m));
         } else if n.eq_ignore_ascii_case(b"stale-if-error") {
-            first(&mut self.stale_if_error, || Seconds::parse(v));
+            first(&mut self.stale_if_error, || Seconds::parse(m));
         } else {
             self.extensions.push(Extension {
                 name: String::from_utf8_lossy(n).to_ascii_lowercase().into(),
@@ -198,10 +198,10 @@ impl ResponseDirectives {
 /// Folds one `no-cache` / `private` occurrence into what was seen so far. The unqualified form
 /// is the most restrictive and wins (§4.2.1); qualified lists accumulate; an argument we cannot
 /// read as a list of field names fails closed to the unqualified form.
-fn merge_qualified(slot: &mut Option<Qualified>, value: Option<&Value<'_>>) {
-    let parsed = match value {
-        None => Qualified::All,
-        Some(v) => parse_field_names(v).map_or(Qualified::All, Qualified::Fields),
+fn merge_qualified(slot: &mut Option<Qualified>, m: &Member<'_>) {
+    let parsed = match m.value.as_ref() {
+        Some(v) if !m.spaced => parse_field_names(v).map_or(Qualified::All, Qualified::Fields),
+        _ => Qualified::All,
     };
     *slot = match (slot.take(), parsed) {
         (Some(Qualified::All), _) | (_, Qualified::All) => Some(Qualified::All),
