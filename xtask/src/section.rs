@@ -128,7 +128,8 @@ fn parse_segment(segment: &str) -> Option<Segment> {
 }
 
 /// Parses `s<digits>(_<digits>)*` at the start of `text`, which must then end
-/// or continue with `_` followed by a non-digit.
+/// or continue with `_` followed by a non-digit. Section components have at most two
+/// digits: a longer number (`s3_2_304_...`, a status code) starts the descriptive part.
 fn parse_section(text: &str) -> Option<Vec<u32>> {
     let (digits, mut tail) = split_digits(text.strip_prefix('s')?);
     if digits.is_empty() {
@@ -137,8 +138,8 @@ fn parse_section(text: &str) -> Option<Vec<u32>> {
     let mut parts = vec![digits.parse().ok()?];
     while let Some(after) = tail.strip_prefix('_') {
         let (digits, rest) = split_digits(after);
-        if digits.is_empty() {
-            // `_` + non-digit: the descriptive part of the name starts here.
+        if digits.is_empty() || digits.len() > 2 {
+            // `_` + non-digit (or a status code): the descriptive part starts here.
             break;
         }
         parts.push(digits.parse().ok()?);
@@ -162,6 +163,12 @@ mod tests {
     /// The display name of the group of `path`.
     fn name(path: &str) -> String {
         group_of(path).to_string()
+    }
+
+    #[test]
+    fn status_codes_are_not_section_numbers() {
+        assert_eq!(name("s3_2_304_field_replaces"), "RFC 9111 §3.2");
+        assert_eq!(name("s3_302_with_max_age_stored"), "RFC 9111 §3");
     }
 
     #[test]

@@ -23,6 +23,9 @@ use crate::directives::list::{delta_seconds, trim_ows};
 /// ```
 pub fn parse_http_date(bytes: &[u8]) -> Option<SystemTime> {
     let bytes = trim_ows(bytes);
+    if let Some(t) = imf_fixdate(bytes) {
+        return Some(t);
+    }
     let s = std::str::from_utf8(bytes).ok()?;
     if let Ok(t) = httpdate::parse_http_date(s) {
         return Some(t);
@@ -49,6 +52,77 @@ pub fn parse_http_date(bytes: &[u8]) -> Option<SystemTime> {
     }
     let s = std::str::from_utf8(canon).ok()?;
     httpdate::parse_http_date(s).ok()
+}
+
+/// The fast path for the form senders must generate (IMF-fixdate, RFC 9110 §5.6.7), exactly
+/// as `httpdate` reads it — same layout, case-sensitive names, a weekday that must match the
+/// date, no day past the end of its month — without its check that formats the parsed date
+/// back and compares. `None` sends the caller down the general path.
+fn imf_fixdate(b: &[u8]) -> Option<SystemTime> {
+    // `Sun, 06 Nov 1994 08:49:37 GMT`
+    if b.len() != 29 || &b[25..] != b" GMT" || b[16] != b' ' || b[19] != b':' || b[22] != b':' {
+        return None;
+    }
+    let digits = |s: &[u8]| {
+        s.iter().try_fold(0u32, |n, &c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    let wday = match &b[..5] {
+        b"Mon, " => 0,
+        b"Tue, " => 1,
+        b"Wed, " => 2,
+        b"Thu, " => 3,
+        b"Fri, " => 4,
+        b"Sat, " => 5,
+        b"Sun, " => 6,
+        _ => return None,
+    };
+    let month: u32 = match &b[7..12] {
+        b" Jan " => 1,
+        b" Feb " => 2,
+        b" Mar " => 3,
+        b" Apr " => 4,
+        b" May " => 5,
+        b" Jun " => 6,
+        b" Jul " => 7,
+        b" Aug " => 8,
+        b" Sep " => 9,
+        b" Oct " => 10,
+        b" Nov " => 11,
+        b" Dec " => 12,
+        _ => return None,
+    };
+    let (day, year) = (digits(&b[5..7])?, digits(&b[12..16])?);
+    let (hour, min, sec) = (
+        digits(&b[17..19])?,
+        digits(&b[20..22])?,
+        digits(&b[23..25])?,
+    );
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let month_len = match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    if !(1970..=9999).contains(&year) || day == 0 || day > month_len {
+        return None;
+    }
+    if hour > 23 || min > 59 || sec > 59 {
+        return None;
+    }
+    // Days since 1970-01-01 (H. Hinnant's days_from_civil, years from March).
+    let y = u64::from(if month <= 2 { year - 1 } else { year });
+    let mp = u64::from((month + 9) % 12);
+    let doy = (153 * mp + 2) / 5 + u64::from(day) - 1;
+    let days = y * 365 + y / 4 - y / 100 + y / 400 + doy - 719_468;
+    // 1970-01-01 was a Thursday (3 with Monday as 0).
+    if (days + 3) % 7 != wday {
+        return None;
+    }
+    let secs = days * 86_400 + u64::from(hour * 3600 + min * 60 + sec);
+    Some(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs))
 }
 
 /// The first field line of `name` parsed as an HTTP-date (`None` when absent or invalid).
@@ -178,6 +252,38 @@ mod tests {
         let t = UNIX_EPOCH + Duration::from_secs(T);
         assert_eq!(parse_http_date(b"SUN, 06 NOV 1994 08:49:37 GMT"), Some(t));
         assert_eq!(parse_http_date(b"sunday, 06-nov-94 08:49:37 gmt"), Some(t));
+    }
+
+    #[test]
+    fn rfc9110_s5_6_7_imf_fixdate_fast_path_agrees_with_httpdate() {
+        // Every day from 1970 to 2110, at a time that changes with the day, and the edges.
+        let mut secs: Vec<u64> = (0..51_500u64)
+            .map(|d| d * 86_400 + d * 37 % 86_400)
+            .collect();
+        secs.extend([0, 951_782_400, 4_107_542_399, 253_402_300_799]); // 2000-02-29, 2100-02-28
+        for s in secs {
+            let t = UNIX_EPOCH + Duration::from_secs(s);
+            let text = httpdate::fmt_http_date(t);
+            assert_eq!(imf_fixdate(text.as_bytes()), Some(t), "{text}");
+        }
+        // Rejected by both; the general path then sees them (and accepts the lower-case one).
+        for bad in [
+            "Mon, 06 Nov 1994 08:49:37 GMT", // wrong weekday
+            "Thu, 29 Feb 2001 00:00:00 GMT", // no such day
+            "Thu, 31 Apr 2001 00:00:00 GMT",
+            "Mon, 29 Feb 2100 00:00:00 GMT", // 2100 is no leap year
+            "Sun, 06 Nov 1994 24:00:00 GMT",
+            "Sun, 06 Nov 1994 08:60:37 GMT",
+            "Sun, 06 Nov 1994 08:49:60 GMT",
+            "Sun, 00 Nov 1994 08:49:37 GMT",
+            "Wed, 31 Dec 1969 23:59:59 GMT",
+            "sun, 06 nov 1994 08:49:37 gmt", // the general path handles case
+            "Sun, 06 Nov 1994 08:49:3a GMT",
+            "Sun,  6 Nov 1994 08:49:37 GMT",
+        ] {
+            assert_eq!(imf_fixdate(bad.as_bytes()), None, "{bad}");
+            assert!(httpdate::parse_http_date(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -75,6 +75,16 @@ fn resolve(base: &Uri, host: Option<&[u8]>, reference: &str) -> Option<Uri> {
             return Some(u);
         }
     }
+    // RFC 3986 §4.2: a reference that starts with `scheme:` is absolute, never relative; one
+    // `Uri` cannot read names no resolvable target.
+    if let Some((s, _)) = reference.split_once(':') {
+        let mut chars = s.bytes();
+        if chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+            && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'))
+        {
+            return None;
+        }
+    }
     let scheme = base.scheme_str().unwrap_or("http");
     let authority = match base.authority() {
         Some(a) => a.as_str().to_owned(),

@@ -5,6 +5,7 @@
 
 mod clock;
 mod directives;
+mod engine;
 mod fields;
 mod freshness;
 mod invalidate;
@@ -15,6 +16,7 @@ mod policy;
 mod reuse;
 mod status;
 mod storable;
+mod store;
 mod stored;
 mod validate;
 mod vary;
@@ -34,3 +36,9 @@ pub use storable::NotStorable;
 pub use stored::StoredResponse;
 pub use validate::HeadOutcome;
 pub use vary::VaryKey;
+
+pub use engine::{
+    BackgroundSend, BackgroundTask, BoxError, CacheBody, Engine, EngineBuilder, EngineStats, Error,
+    Spawn, Stats, Upstream,
+};
+pub use store::{CacheStore, StoreError, StoreStats, StoreWriter, StoredBody, Variant, VariantId};

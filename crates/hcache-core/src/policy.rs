@@ -43,18 +43,26 @@ impl CachePolicy {
     /// §9.3.2). A [`CacheKey`] in the request's extensions, or the configured key function,
     /// replaces method + URI.
     pub fn cache_key(&self, req: &request::Parts) -> Option<CacheKey> {
+        let method = self.lookup_method(req)?;
+        if let Some(k) = req.extensions.get::<CacheKey>() {
+            return Some(k.clone());
+        }
+        Some(self.key_for(method, req))
+    }
+
+    /// The method whose stored responses answer `req` (GET for HEAD), or `None` when the
+    /// cache never answers it. [`CachePolicy::cache_key`] is `None` exactly when this is;
+    /// callers that only need that test use this and skip building the key.
+    pub(crate) fn lookup_method<'a>(&self, req: &'a request::Parts) -> Option<&'a Method> {
         let method = if req.method == Method::HEAD {
             &Method::GET
         } else {
             &req.method
         };
-        if !self.opts.cacheable_methods.contains(method) {
-            return None;
-        }
-        if let Some(k) = req.extensions.get::<CacheKey>() {
-            return Some(k.clone());
-        }
-        Some(self.key_for(method, req))
+        self.opts
+            .cacheable_methods
+            .contains(method)
+            .then_some(method)
     }
 
     /// The key for `method` on the target of `req` (used for HEAD and invalidation).

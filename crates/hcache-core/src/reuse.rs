@@ -8,8 +8,11 @@
 use std::borrow::Borrow;
 use std::time::{Duration, SystemTime};
 
-use http::header::{IF_MATCH, IF_RANGE, IF_UNMODIFIED_SINCE, RANGE};
-use http::{Method, request};
+use http::header::{
+    CACHE_CONTROL, IF_MATCH, IF_MODIFIED_SINCE, IF_NONE_MATCH, IF_RANGE, IF_UNMODIFIED_SINCE,
+    PRAGMA, RANGE,
+};
+use http::{HeaderMap, Method, request};
 
 use crate::directives::{MaxStale, RequestDirectives, Seconds};
 use crate::options::CacheMode;
@@ -119,6 +122,13 @@ pub(crate) fn is_safe(method: &Method) -> bool {
         || *method == Method::TRACE
 }
 
+/// Remaining freshness: lifetime − age, saturating.
+fn ttl(lifetime: u64, age: u64) -> i64 {
+    // Exact in i128, then clamped: an age beyond i64::MAX must not shift the result.
+    let d = i128::from(lifetime) - i128::from(age);
+    i64::try_from(d).unwrap_or(if d < 0 { i64::MIN } else { i64::MAX })
+}
+
 fn secs(d: Duration) -> u64 {
     d.as_secs()
 }
@@ -158,7 +168,9 @@ impl CachePolicy {
         let overrides = RequestOverrides::from_extensions(&req.extensions);
         let mode = self.mode(&overrides);
         // §4: unsafe methods are written through; other uncacheable methods are forwarded.
-        if self.cache_key(req).is_none() {
+        // Only whether the method is answered from the cache matters here: the caller
+        // already looked `stored` up by key, so building the key again would be wasted work.
+        if self.lookup_method(req).is_none() {
             return Decision::Forward(ForwardReason::Method);
         }
         match mode {
@@ -166,7 +178,12 @@ impl CachePolicy {
             CacheMode::Reload => return Decision::Forward(ForwardReason::Request),
             _ => {}
         }
-        let rd = RequestDirectives::parse(&req.headers);
+        let fields = RequestFields::scan(&req.headers);
+        let rd = if fields.cache_directives {
+            RequestDirectives::parse(&req.headers)
+        } else {
+            RequestDirectives::default()
+        };
         let only_if_cached = rd.only_if_cached() || mode == CacheMode::OnlyIfCached;
         let forward = |reason| {
             if only_if_cached {
@@ -177,14 +194,10 @@ impl CachePolicy {
         };
         // §4.3.2: preconditions meant for the origin, and range requests (§3.3: we hold no
         // partial content), go forward untouched.
-        let h = &req.headers;
-        if h.contains_key(IF_MATCH)
-            || h.contains_key(IF_UNMODIFIED_SINCE)
-            || h.contains_key(IF_RANGE)
-        {
+        if fields.origin_preconditions {
             return forward(ForwardReason::Request);
         }
-        if h.contains_key(RANGE) {
+        if fields.range {
             return forward(ForwardReason::Partial);
         }
 
@@ -199,16 +212,16 @@ impl CachePolicy {
         let cc = &s.facts.cc;
         let lifetime = s.freshness_lifetime(o).secs;
         let age = s.current_age(now);
-        let ttl = i64::try_from(lifetime)
-            .unwrap_or(i64::MAX)
-            .saturating_sub(i64::try_from(age).unwrap_or(i64::MAX));
+        let ttl = ttl(lifetime, age);
         let fresh = lifetime > age;
         let staleness = age.saturating_sub(lifetime);
-        let reuse = |not_modified| Reuse {
+        // §4.3.2: without `If-None-Match` or `If-Modified-Since` there is no precondition to
+        // evaluate, and `precondition_matches` would only look both up to answer false.
+        let reuse = || Reuse {
             index,
             age,
             ttl,
-            not_modified,
+            not_modified: fields.conditional && self.precondition_matches(req, s),
         };
 
         // §4.2.4: directives that forbid serving this response stale.
@@ -219,25 +232,22 @@ impl CachePolicy {
         let immutable = fresh && o.honor_immutable && !o.shared && cc.immutable();
 
         // Validation the request or the response demands even of a fresh response.
+        let request_forces = mode == CacheMode::NoCache
+            || rd.no_cache() // §5.2.1.4, §5.4
+            // §5.2.1.1; `age` is rounded down, so only `age < m` proves the true age is ≤ m.
+            || (!immutable && matches!(rd.max_age(), Some(Seconds::Valid(m)) if age >= u64::from(m)))
+            || (!immutable && matches!(rd.min_fresh(), Some(Seconds::Valid(m)) if ttl < i64::from(m))); // §5.2.1.3
         let forced = if cc.no_cache() {
             Some(ForwardReason::Stale) // §5.2.2.4
-        } else if mode == CacheMode::NoCache || rd.no_cache() {
-            Some(ForwardReason::Request) // §5.2.1.4, §5.4
-        } else if !immutable
-            && matches!(rd.max_age(), Some(Seconds::Valid(m)) if age > u64::from(m))
-        {
-            Some(ForwardReason::Request) // §5.2.1.1
-        } else if !immutable
-            && matches!(rd.min_fresh(), Some(Seconds::Valid(m)) if ttl < i64::from(m))
-        {
-            Some(ForwardReason::Request) // §5.2.1.3
+        } else if request_forces {
+            Some(ForwardReason::Request)
         } else {
             None
         };
 
         if forced.is_none() {
             if fresh {
-                return Decision::Fresh(reuse(self.precondition_matches(req, s)));
+                return Decision::Fresh(reuse());
             }
             if !stale_forbidden {
                 let cap = o.max_stale.map_or(u64::MAX, secs);
@@ -248,14 +258,14 @@ impl CachePolicy {
                 };
                 if max_stale_ok && staleness <= cap {
                     return Decision::Stale {
-                        reuse: reuse(self.precondition_matches(req, s)),
+                        reuse: reuse(),
                         reason: StaleReason::MaxStale,
                         revalidate: None,
                     };
                 }
                 if matches!(mode, CacheMode::ForceCache | CacheMode::OnlyIfCached) {
                     return Decision::Stale {
-                        reuse: reuse(self.precondition_matches(req, s)),
+                        reuse: reuse(),
                         reason: StaleReason::Mode,
                         revalidate: None,
                     };
@@ -266,7 +276,7 @@ impl CachePolicy {
                 {
                     let (revalidate, _) = self.conditional_request(req, s);
                     return Decision::Stale {
-                        reuse: reuse(self.precondition_matches(req, s)),
+                        reuse: reuse(),
                         reason: StaleReason::WhileRevalidate,
                         revalidate: Some(revalidate),
                     };
@@ -284,6 +294,45 @@ impl CachePolicy {
             reason: forced.unwrap_or(ForwardReason::Stale),
             stale_if_error: self.stale_if_error_allowed(req, s, now),
         })
+    }
+
+    /// A [`Reuse`] of `stored` (at `index`) as of `now`, for serving it outside
+    /// [`CachePolicy::decide`]: after a 304, or in place of an error.
+    pub(crate) fn reuse_of(
+        &self,
+        stored: &StoredResponse,
+        index: usize,
+        now: SystemTime,
+        req: &request::Parts,
+    ) -> Reuse {
+        let lifetime = stored.freshness_lifetime(&self.opts).secs;
+        let age = stored.current_age(now);
+        Reuse {
+            index,
+            age,
+            ttl: ttl(lifetime, age),
+            not_modified: self.precondition_matches(req, stored),
+        }
+    }
+
+    /// The validation of the stored response at `index`, for when serving it stale with a
+    /// background refresh is not possible.
+    pub(crate) fn decide_validation<S: Borrow<StoredResponse>>(
+        &self,
+        req: &request::Parts,
+        stored: &[S],
+        index: usize,
+        now: SystemTime,
+    ) -> Validation {
+        let s = stored[index].borrow();
+        let (request, conditional) = self.conditional_request(req, s);
+        Validation {
+            index,
+            request,
+            conditional,
+            reason: ForwardReason::Stale,
+            stale_if_error: self.stale_if_error_allowed(req, s, now),
+        }
     }
 
     /// Whether `stored` may be served stale now because the origin failed (a connection error
@@ -325,6 +374,39 @@ impl CachePolicy {
         .max();
         let cap = o.max_stale.map_or(u64::MAX, secs);
         matches!(window, Some(w) if staleness <= w && staleness <= cap)
+    }
+}
+
+/// The request fields [`CachePolicy::decide`] looks for, found in one pass over the request's
+/// field names: a request carries a handful of fields, and comparing each name with a few
+/// standard ones costs less than one hash lookup per field looked for.
+#[derive(Default)]
+struct RequestFields {
+    /// `Cache-Control` or `Pragma`.
+    cache_directives: bool,
+    /// `If-Match`, `If-Unmodified-Since` or `If-Range`.
+    origin_preconditions: bool,
+    /// `Range`.
+    range: bool,
+    /// `If-None-Match` or `If-Modified-Since`.
+    conditional: bool,
+}
+
+impl RequestFields {
+    fn scan(headers: &HeaderMap) -> Self {
+        let mut f = RequestFields::default();
+        for name in headers.keys() {
+            if name == CACHE_CONTROL || name == PRAGMA {
+                f.cache_directives = true;
+            } else if name == IF_MATCH || name == IF_UNMODIFIED_SINCE || name == IF_RANGE {
+                f.origin_preconditions = true;
+            } else if name == RANGE {
+                f.range = true;
+            } else if name == IF_NONE_MATCH || name == IF_MODIFIED_SINCE {
+                f.conditional = true;
+            }
+        }
+        f
     }
 }
 

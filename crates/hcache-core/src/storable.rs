@@ -140,7 +140,9 @@ impl CachePolicy {
         } else if cc.no_store() {
             return Err(NotStorable::ResponseNoStore);
         }
-        if !o.cacheable_statuses.contains(status) {
+        // §3: a 304 may be stored only by a cache that understands it; hcache uses a 304 to
+        // freshen a stored response (§4.3.4), never as a response of its own.
+        if !o.cacheable_statuses.contains(status) || status == http::StatusCode::NOT_MODIFIED {
             return Err(NotStorable::Status);
         }
         if o.shared {

@@ -8,12 +8,12 @@
 use std::time::SystemTime;
 
 use http::header::{
-    AGE, CONNECTION, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_RANGE, DATE, ETAG, HeaderName, LAST_MODIFIED,
-    PROXY_AUTHENTICATE, PROXY_AUTHORIZATION, TE, TRAILER, TRANSFER_ENCODING, UPGRADE,
+    AGE, CONNECTION, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_RANGE, DATE, ETAG, HeaderName,
+    LAST_MODIFIED,
 };
 use http::{HeaderMap, HeaderValue, StatusCode, Version, response};
 
-use crate::directives::{ResponseDirectives, is_valid_dictionary};
+use crate::directives::{ResponseDirectives, targeted_directives};
 use crate::fields::{self, AgeValue, EntityTag, ExpiresValue};
 use crate::options::CacheOptions;
 use crate::vary::VaryKey;
@@ -58,8 +58,8 @@ impl Facts {
     }
 }
 
-/// The response directives in force: those of the first valid targeted field (RFC 9213 §2.1),
-/// else `Cache-Control`.
+/// The response directives in force: those of the first valid, non-empty targeted field
+/// (RFC 9213 §2.2), else `Cache-Control`.
 pub(crate) fn directives(headers: &HeaderMap, opts: &CacheOptions) -> (ResponseDirectives, bool) {
     for name in &opts.targeted_fields {
         let mut lines = headers.get_all(name).iter().peekable();
@@ -75,8 +75,8 @@ pub(crate) fn directives(headers: &HeaderMap, opts: &CacheOptions) -> (ResponseD
                 sep.iter().chain(v.as_bytes()).copied()
             })
             .collect();
-        if is_valid_dictionary(&combined) {
-            return (ResponseDirectives::parse(headers, name), true);
+        if let Some(d) = targeted_directives(&combined) {
+            return (d, true);
         }
     }
     (
@@ -86,22 +86,22 @@ pub(crate) fn directives(headers: &HeaderMap, opts: &CacheOptions) -> (ResponseD
 }
 
 /// Fields never stored, whatever the response (RFC 9111 §3.1, RFC 9110 §7.6.1): connection
-/// options and fields specific to a client's proxy configuration.
-const UNSTORED: [HeaderName; 8] = [
-    CONNECTION,
-    TE,
-    TRANSFER_ENCODING,
-    UPGRADE,
-    TRAILER,
-    PROXY_AUTHENTICATE,
-    PROXY_AUTHORIZATION,
-    HeaderName::from_static("keep-alive"),
-];
-
+/// options and fields specific to a client's proxy configuration. One `match` on the
+/// (always lower-case) name: this runs for every field of every stored response.
 fn is_unstored(name: &HeaderName) -> bool {
-    UNSTORED.contains(name)
-        || name.as_str() == "proxy-connection"
-        || name.as_str() == "proxy-authentication-info"
+    matches!(
+        name.as_str(),
+        "connection"
+            | "te"
+            | "transfer-encoding"
+            | "upgrade"
+            | "trailer"
+            | "proxy-authenticate"
+            | "proxy-authorization"
+            | "keep-alive"
+            | "proxy-connection"
+            | "proxy-authentication-info"
+    )
 }
 
 /// Removes what §3.1 says not to store: connection-specific fields and those `Connection`

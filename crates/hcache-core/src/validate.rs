@@ -6,7 +6,8 @@ use std::borrow::Borrow;
 use std::time::SystemTime;
 
 use http::header::{
-    CONTENT_LENGTH, ETAG, HeaderValue, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED,
+    CONTENT_ENCODING, CONTENT_LANGUAGE, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, ETAG,
+    HeaderValue, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED,
 };
 use http::{HeaderMap, StatusCode, request, response};
 
@@ -19,7 +20,7 @@ use crate::stored::StoredResponse;
 #[non_exhaustive]
 pub enum HeadOutcome {
     /// The validators (and `Content-Length`) agree: replace the stored metadata with this.
-    Update(StoredResponse),
+    Update(Box<StoredResponse>),
     /// They disagree: the stored response is to be considered stale (invalidate it).
     Invalidate,
     /// The HEAD response says nothing about the stored response (not a 200).
@@ -94,6 +95,25 @@ impl CachePolicy {
             .or(stored.facts.date)
             .unwrap_or(stored.response_time());
         modified <= ims
+    }
+
+    /// The head of a 304 answering the caller's own conditional request from `stored`
+    /// (§4.3.2): the stored fields with `Age` set (RFC 9110 §15.4.5 asks for `Date`, `ETag`,
+    /// `Cache-Control`, `Expires`, `Vary` and `Content-Location` as a 200 would have them),
+    /// minus the representation metadata that would describe content a 304 does not have.
+    pub fn not_modified_head(&self, stored: &StoredResponse, age: u64) -> response::Parts {
+        let mut head = stored.response_head(age);
+        head.status = StatusCode::NOT_MODIFIED;
+        for name in [
+            CONTENT_LENGTH,
+            CONTENT_TYPE,
+            CONTENT_ENCODING,
+            CONTENT_LANGUAGE,
+            CONTENT_RANGE,
+        ] {
+            head.headers.remove(name);
+        }
+        head
     }
 
     /// Which stored responses a 304 freshens (§4.3.4), given all the responses stored under
@@ -175,12 +195,12 @@ impl CachePolicy {
             Some(v) => stored.headers().get(&name).map(HeaderValue::as_bytes) == Some(v.as_bytes()),
         };
         if same(ETAG) && same(LAST_MODIFIED) && same(CONTENT_LENGTH) {
-            HeadOutcome::Update(stored.updated(
+            HeadOutcome::Update(Box::new(stored.updated(
                 &head.headers,
                 request_time,
                 response_time,
                 &self.opts,
-            ))
+            )))
         } else {
             HeadOutcome::Invalidate
         }

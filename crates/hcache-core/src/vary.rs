@@ -6,8 +6,10 @@
 //! field lines combined, empty list members dropped, and — for the `Accept*` family, whose
 //! values are case-insensitive — case folded and whitespace around `;` and `=` dropped.
 
-use http::HeaderMap;
-use http::header::{ACCEPT, ACCEPT_CHARSET, ACCEPT_ENCODING, ACCEPT_LANGUAGE, HeaderName, VARY};
+use http::header::{
+    ACCEPT, ACCEPT_CHARSET, ACCEPT_ENCODING, ACCEPT_LANGUAGE, GetAll, HeaderName, VARY,
+};
+use http::{HeaderMap, HeaderValue};
 
 use crate::directives::list::{elements, split_outside_quotes, trim_ows};
 
@@ -15,7 +17,8 @@ use crate::directives::list::{elements, split_outside_quotes, trim_ows};
 /// that produced it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct VaryKey {
-    fields: Vec<(HeaderName, Option<Box<[u8]>>)>,
+    // `Vec`, not `Box<[u8]>`: shrinking the capture buffer to fit would reallocate it.
+    fields: Vec<(HeaderName, Option<Vec<u8>>)>,
 }
 
 /// Why a `Vary` field could not be captured.
@@ -57,10 +60,7 @@ impl VaryKey {
     /// [`VaryKey::fields`].
     pub fn from_fields(fields: impl IntoIterator<Item = (HeaderName, Option<Vec<u8>>)>) -> Self {
         VaryKey {
-            fields: fields
-                .into_iter()
-                .map(|(n, v)| (n, v.map(Vec::into_boxed_slice)))
-                .collect(),
+            fields: fields.into_iter().collect(),
         }
     }
 
@@ -76,9 +76,15 @@ impl VaryKey {
 
     /// Whether `request`'s selecting fields match the captured ones (§4.1).
     pub fn matches(&self, request: &HeaderMap) -> bool {
-        self.fields.iter().all(|(name, stored)| match stored {
-            None => !request.contains_key(name),
-            Some(stored) => request.contains_key(name) && equals_normalized(request, name, stored),
+        // One lookup per field: `get_all` is empty exactly when the field is absent.
+        self.fields.iter().all(|(name, stored)| {
+            let lines = request.get_all(name);
+            match stored {
+                None => lines.iter().next().is_none(),
+                Some(stored) => {
+                    lines.iter().next().is_some() && equals_normalized(lines, name, stored)
+                }
+            }
         })
     }
 }
@@ -90,16 +96,16 @@ fn case_insensitive(name: &HeaderName) -> bool {
         || *name == ACCEPT
 }
 
-/// Feeds the normalised bytes of `name` in `headers` to `sink`, chunk by chunk; stops early
-/// when `sink` returns false.
+/// Feeds the normalised bytes of the field lines `lines` of `name` to `sink`, chunk by chunk;
+/// stops early when `sink` returns false.
 fn for_each_chunk(
-    headers: &HeaderMap,
+    lines: GetAll<'_, HeaderValue>,
     name: &HeaderName,
     mut sink: impl FnMut(&[u8]) -> bool,
 ) -> bool {
     let params = case_insensitive(name);
     let mut first = true;
-    for line in headers.get_all(name) {
+    for line in lines {
         for member in elements(line.as_bytes()) {
             if !first && !sink(b",") {
                 return false;
@@ -143,33 +149,36 @@ fn split_params(member: &[u8]) -> impl Iterator<Item = &[u8]> {
     split_outside_quotes(member, b';').map(trim_ows)
 }
 
-fn normalized(headers: &HeaderMap, name: &HeaderName) -> Option<Box<[u8]>> {
-    if !headers.contains_key(name) {
+fn normalized(headers: &HeaderMap, name: &HeaderName) -> Option<Vec<u8>> {
+    let lines = headers.get_all(name);
+    // Normalising only drops bytes, but joins lines with `,`: this never reallocates.
+    let capacity = lines.iter().map(|l| l.len() + 1).sum::<usize>();
+    if capacity == 0 {
         return None;
     }
     let ci = case_insensitive(name);
-    let mut out = Vec::new();
-    for_each_chunk(headers, name, |chunk| {
-        out.extend(
-            chunk
-                .iter()
-                .map(|b| if ci { b.to_ascii_lowercase() } else { *b }),
-        );
+    let mut out = Vec::with_capacity(capacity);
+    for_each_chunk(lines, name, |chunk| {
+        out.extend_from_slice(chunk);
         true
     });
-    Some(out.into_boxed_slice())
+    if ci {
+        out.make_ascii_lowercase();
+    }
+    Some(out)
 }
 
-fn equals_normalized(headers: &HeaderMap, name: &HeaderName, stored: &[u8]) -> bool {
+fn equals_normalized(lines: GetAll<'_, HeaderValue>, name: &HeaderName, stored: &[u8]) -> bool {
     let ci = case_insensitive(name);
     let mut pos = 0;
-    let complete = for_each_chunk(headers, name, |chunk| {
+    let complete = for_each_chunk(lines, name, |chunk| {
         let Some(s) = stored.get(pos..pos + chunk.len()) else {
             return false;
         };
         pos += chunk.len();
         if ci {
-            s.eq_ignore_ascii_case(chunk)
+            // The stored bytes are lower case, and so, usually, are the request's.
+            s == chunk || s.eq_ignore_ascii_case(chunk)
         } else {
             s == chunk
         }

@@ -14,7 +14,7 @@ mod targeted;
 
 pub use request::{MaxStale, RequestDirectives};
 pub use response::{Extension, ResponseDirectives};
-pub(crate) use targeted::is_valid_dictionary;
+pub(crate) use targeted::targeted_directives;
 
 /// The argument of a `delta-seconds` directive (RFC 9111 §1.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -33,19 +33,11 @@ impl Seconds {
         }
         // §5.2: recipients accept the quoted form too (`max-age="5"`).
         let bytes = match member.value.as_ref() {
-            Some(v)
-                if matches!(
-                    v,
-                    list::Value::Quoted {
-                        terminated: false,
-                        ..
-                    }
-                ) =>
-            {
-                return Seconds::Invalid;
-            }
+            Some(list::Value::Quoted {
+                terminated: false, ..
+            })
+            | None => return Seconds::Invalid,
             Some(v) => v.unescaped(),
-            None => return Seconds::Invalid,
         };
         match list::delta_seconds(&bytes) {
             Some(n) => Seconds::Valid(n),

@@ -5,12 +5,62 @@
 //! to `Cache-Control`, so all we need here is a strict validity check: once valid, the members
 //! read the same way as Cache-Control directives.
 
+use http::HeaderValue;
+
+use super::ResponseDirectives;
+use super::list::trim_ows;
+
+/// The directives of a targeted field given its combined field lines, or `None` when the field
+/// is to be ignored: RFC 9213 §2.1, "If a targeted field in a given response is empty, or a
+/// parsing error is encountered, that field MUST be ignored by the cache". Parameters on the
+/// members are dropped, since they "are to be ignored" (§2.1): `max-age=60;x=1` is `max-age=60`.
+pub(crate) fn targeted_directives(combined: &[u8]) -> Option<ResponseDirectives> {
+    if trim_ows(combined).is_empty() || !is_valid_dictionary(combined) {
+        return None;
+    }
+    let value = HeaderValue::from_bytes(&without_parameters(combined)).ok()?;
+    Some(ResponseDirectives::from_lines([&value]))
+}
+
+/// A valid SF Dictionary with the parameters of its members removed (inner lists are kept
+/// verbatim; no cache directive uses one).
+fn without_parameters(dict: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(dict.len());
+    let (mut in_string, mut skipping, mut depth) = (false, false, 0u32);
+    let mut bytes = dict.iter().copied();
+    while let Some(b) = bytes.next() {
+        let mut escaped = None;
+        if in_string {
+            match b {
+                b'\\' => escaped = bytes.next(),
+                b'"' => in_string = false,
+                _ => {}
+            }
+        } else {
+            match b {
+                b'"' => in_string = true,
+                b'(' => depth += 1,
+                b')' => depth = depth.saturating_sub(1),
+                b';' if depth == 0 => skipping = true,
+                b',' if depth == 0 => skipping = false,
+                _ => {}
+            }
+        }
+        if !skipping {
+            out.push(b);
+            out.extend(escaped);
+        }
+    }
+    out
+}
+
 /// Whether `bytes` (one or more combined field lines) is a valid SF Dictionary.
 pub(crate) fn is_valid_dictionary(bytes: &[u8]) -> bool {
     let mut p = Parser { s: bytes, i: 0 };
     p.skip_sp();
     if p.done() {
-        // An empty dictionary is valid but carries nothing: RFC 9213 treats it as present.
+        // An empty dictionary is valid SF, though RFC 9213 §2.1 ignores an empty targeted
+        // field (see `targeted_directives`).
         return true;
     }
     loop {
@@ -191,6 +241,32 @@ impl Parser<'_> {
 #[cfg(test)]
 mod tests {
     use super::is_valid_dictionary as valid;
+    use super::{targeted_directives, without_parameters};
+    use crate::directives::Seconds;
+
+    #[test]
+    fn rfc9213_s2_1_parameters_dropped() {
+        let strip = |s: &str| String::from_utf8(without_parameters(s.as_bytes())).unwrap();
+        assert_eq!(
+            strip("max-age=60;a=1, no-cache;b;c=?0"),
+            "max-age=60, no-cache"
+        );
+        assert_eq!(
+            strip(r#"private="a;b";x="c,\"d", e=(1;p 2);q"#),
+            r#"private="a;b", e=(1;p 2)"#
+        );
+        let d = targeted_directives(b"max-age=60;a=1, no-store;x").unwrap();
+        assert_eq!(d.max_age(), Some(Seconds::Valid(60)));
+        assert!(d.no_store());
+    }
+
+    #[test]
+    fn rfc9213_s2_1_empty_or_invalid_field_ignored() {
+        assert!(targeted_directives(b"").is_none());
+        assert!(targeted_directives(b"  ").is_none());
+        assert!(targeted_directives(b"Max-Age=1").is_none());
+        assert!(targeted_directives(b"none").is_some());
+    }
 
     #[test]
     fn rfc9213_s2_1_valid_dictionaries() {

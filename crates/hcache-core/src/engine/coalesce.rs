@@ -1,0 +1,141 @@
+//! Request coalescing (RFC 9111 §4: a cache may collapse requests): concurrent requests that
+//! would all go to the origin for the same primary key wait for the first one (the leader)
+//! instead of sending their own. When the leader's response has been stored, they are served
+//! from the store; otherwise they go forward themselves.
+//!
+//! Runtime-agnostic: waiting uses `event-listener`, which needs no executor of its own.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use event_listener::Event;
+
+use crate::key::CacheKey;
+use crate::store::VariantId;
+
+/// The outcome of a leader's fetch, as followers see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FlightOutcome {
+    /// The leader stored (or freshened) this variant.
+    Stored(VariantId),
+    /// Nothing was stored: followers must go forward themselves.
+    Nothing,
+}
+
+#[derive(Debug, Default)]
+struct Flight {
+    outcome: Mutex<Option<FlightOutcome>>,
+    done: Event,
+}
+
+/// The in-flight origin fetches, by primary key.
+#[derive(Debug, Default)]
+pub(crate) struct Flights {
+    map: Mutex<HashMap<CacheKey, Arc<Flight>>>,
+}
+
+/// What joining a key's flight made of the caller.
+pub(crate) enum Role {
+    /// The caller fetches; it must `finish` the guard (dropping it finishes with nothing).
+    Leader(FlightGuard),
+    /// Another request is fetching; wait on it.
+    Follower(Waiter),
+}
+
+impl Flights {
+    pub(crate) fn join(self: &Arc<Self>, key: &CacheKey) -> Role {
+        let mut map = self.map.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(f) = map.get(key) {
+            return Role::Follower(Waiter { flight: f.clone() });
+        }
+        let flight = Arc::new(Flight::default());
+        map.insert(key.clone(), flight.clone());
+        Role::Leader(FlightGuard {
+            flights: self.clone(),
+            key: key.clone(),
+            flight,
+            finished: false,
+        })
+    }
+}
+
+/// Held by the leader until its response is stored or known not to be.
+#[derive(Debug)]
+pub(crate) struct FlightGuard {
+    flights: Arc<Flights>,
+    key: CacheKey,
+    flight: Arc<Flight>,
+    finished: bool,
+}
+
+impl FlightGuard {
+    /// Ends the flight: followers wake up and read `stored`.
+    pub(crate) fn finish(mut self, stored: Option<VariantId>) {
+        self.complete(stored.map_or(FlightOutcome::Nothing, FlightOutcome::Stored));
+    }
+
+    fn complete(&mut self, outcome: FlightOutcome) {
+        if self.finished {
+            return;
+        }
+        self.finished = true;
+        *self
+            .flight
+            .outcome
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(outcome);
+        let mut map = self
+            .flights
+            .map
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if map
+            .get(&self.key)
+            .is_some_and(|f| Arc::ptr_eq(f, &self.flight))
+        {
+            map.remove(&self.key);
+        }
+        drop(map);
+        self.flight.done.notify(usize::MAX);
+    }
+}
+
+impl Drop for FlightGuard {
+    fn drop(&mut self) {
+        // A leader that fails, or whose caller drops the body, must not leave followers
+        // waiting forever.
+        self.complete(FlightOutcome::Nothing);
+    }
+}
+
+/// A follower's handle on a flight.
+#[derive(Debug)]
+pub(crate) struct Waiter {
+    flight: Arc<Flight>,
+}
+
+impl Waiter {
+    /// Waits for the leader to finish.
+    pub(crate) async fn wait(self) -> FlightOutcome {
+        loop {
+            if let Some(o) = *self
+                .flight
+                .outcome
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+            {
+                return o;
+            }
+            let listener = self.flight.done.listen();
+            if let Some(o) = *self
+                .flight
+                .outcome
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+            {
+                return o;
+            }
+            listener.await;
+        }
+    }
+}

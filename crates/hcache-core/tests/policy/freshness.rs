@@ -1,3 +1,0 @@
-//! (tests to come)
-#[allow(unused_imports)]
-use crate::support::*;

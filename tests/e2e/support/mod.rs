@@ -1,0 +1,164 @@
+//! Shared support for the end-to-end tests: a scripted origin on 127.0.0.1, the hyper client
+//! upstream, an engine on an injected clock, and the stores every scenario runs against.
+
+#![allow(dead_code, unreachable_pub)]
+
+pub mod client;
+pub mod origin;
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use hcache_core::{CacheOptions, CacheStore, Engine, ManualClock};
+use http::{HeaderMap, Method, Request};
+use http_body_util::{BodyExt, Full};
+
+pub use client::HyperUpstream;
+pub use origin::{Origin, Reply};
+
+/// The epoch of every test (2023-11-14T22:13:20Z); the engine's clock starts here.
+pub const T0: u64 = 1_700_000_000;
+
+/// The IMF-fixdate of `T0 + secs`.
+pub fn date(secs: u64) -> String {
+    httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_secs(T0 + secs))
+}
+
+/// An origin, an engine over a store, and the engine's manual clock.
+pub struct Harness<S> {
+    pub origin: Origin,
+    pub engine: Engine<S>,
+    pub clock: ManualClock,
+    pub upstream: HyperUpstream,
+}
+
+/// A response as the caller saw it, body read to the end.
+#[derive(Debug)]
+pub struct Got {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Got {
+    /// A header's value as a string ("" when absent).
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .map_or("", |v| v.to_str().unwrap_or("<non-ascii>"))
+    }
+    /// The `Cache-Status` value.
+    pub fn cache_status(&self) -> &str {
+        self.header("cache-status")
+    }
+    /// The body as text.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+impl<S: CacheStore> Harness<S> {
+    /// Starts an origin with `handler` and an engine over `store` with `options`, with
+    /// background revalidation on tokio.
+    pub async fn new(
+        store: S,
+        options: CacheOptions,
+        handler: impl Fn(&http::request::Parts, usize) -> Reply + Send + Sync + 'static,
+    ) -> Self {
+        let origin = Origin::start(handler).await;
+        let clock = ManualClock::new(UNIX_EPOCH + Duration::from_secs(T0));
+        let upstream = HyperUpstream::default();
+        let engine = Engine::builder(store)
+            .options(options)
+            .clock(clock.clone())
+            .background(
+                |task| {
+                    tokio::spawn(task);
+                },
+                upstream.clone(),
+            )
+            .build();
+        Harness {
+            origin,
+            engine,
+            clock,
+            upstream,
+        }
+    }
+
+    /// Moves the engine's clock forward.
+    pub fn advance(&self, secs: u64) {
+        self.clock.advance(Duration::from_secs(secs));
+    }
+
+    /// The engine's current time.
+    pub fn now(&self) -> SystemTime {
+        use hcache_core::Clock;
+        self.clock.now()
+    }
+
+    /// Sends a request through the engine and reads the body to the end.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> Result<Got, String> {
+        let mut req = Request::builder().method(method).uri(self.origin.url(path));
+        for (n, v) in headers {
+            req = req.header(*n, *v);
+        }
+        let req = req.body(Full::<Bytes>::default()).expect("request");
+        let res = self
+            .engine
+            .handle(req, &self.upstream)
+            .await
+            .map_err(|e| format!("{e}: {:?}", std::error::Error::source(&e)))?;
+        let (parts, body) = res.into_parts();
+        let body = body
+            .collect()
+            .await
+            .map_err(|e| format!("body: {e}"))?
+            .to_bytes();
+        Ok(Got {
+            status: parts.status.as_u16(),
+            headers: parts.headers,
+            body,
+        })
+    }
+
+    /// A GET through the engine; panics on error.
+    pub async fn get(&self, path: &str) -> Got {
+        self.send(Method::GET, path, &[]).await.expect("GET")
+    }
+
+    /// A GET with request headers; panics on error.
+    pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Got {
+        self.send(Method::GET, path, headers).await.expect("GET")
+    }
+}
+
+/// Runs a scenario `async fn name<S: CacheStore>(store: S)` once per store, each as its own
+/// named test: `name::memory`, and the disk stores once they exist.
+#[macro_export]
+macro_rules! for_each_store {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn memory() {
+                    super::$name($crate::support::stores::memory()).await;
+                }
+            }
+        )*
+    };
+}
+
+pub mod stores {
+    use hcache_store_memory::{MemoryOptions, MemoryStore};
+
+    /// A memory store with default limits.
+    pub fn memory() -> MemoryStore {
+        MemoryStore::new(MemoryOptions::default())
+    }
+}

@@ -1,0 +1,254 @@
+//! A real HTTP/1.1 origin on 127.0.0.1, scripted per test: each request is answered by a
+//! handler that sees the request head and how many requests came before; every request head
+//! is logged for assertions. The server stops when the `Origin` is dropped.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use http::{HeaderName, HeaderValue, Request, Response, StatusCode, request};
+use http_body::{Body, Frame, SizeHint};
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
+
+/// What the origin sends back.
+#[derive(Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: ReplyBody,
+    /// Hold the response until this is notified (a slow origin, without sleeping).
+    pub gate: Option<Arc<Notify>>,
+}
+
+/// How the origin's body is produced.
+#[derive(Clone)]
+pub enum ReplyBody {
+    /// One chunk.
+    Full(Bytes),
+    /// `count` chunks of `chunk`, streamed (nothing is held whole).
+    Repeat { chunk: Bytes, count: usize },
+    /// Announce `len` bytes, send `prefix`, then break the connection.
+    Abort { prefix: Bytes, len: u64 },
+}
+
+impl Reply {
+    pub fn new(status: u16) -> Self {
+        Reply {
+            status,
+            headers: Vec::new(),
+            body: ReplyBody::Full(Bytes::new()),
+            gate: None,
+        }
+    }
+    pub fn ok(body: &str) -> Self {
+        Reply::new(200).body(body)
+    }
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+    pub fn body(mut self, body: &str) -> Self {
+        self.body = ReplyBody::Full(Bytes::copy_from_slice(body.as_bytes()));
+        self
+    }
+    pub fn streamed(mut self, chunk: Bytes, count: usize) -> Self {
+        self.body = ReplyBody::Repeat { chunk, count };
+        self
+    }
+    pub fn abort_after(mut self, prefix: &str, len: u64) -> Self {
+        self.body = ReplyBody::Abort {
+            prefix: Bytes::copy_from_slice(prefix.as_bytes()),
+            len,
+        };
+        self
+    }
+    pub fn gated(mut self, gate: Arc<Notify>) -> Self {
+        self.gate = Some(gate);
+        self
+    }
+}
+
+type Handler = dyn Fn(&request::Parts, usize) -> Reply + Send + Sync;
+
+/// A running origin.
+pub struct Origin {
+    addr: SocketAddr,
+    log: Arc<Mutex<Vec<request::Parts>>>,
+    completed: Arc<AtomicUsize>,
+    task: JoinHandle<()>,
+}
+
+impl Drop for Origin {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Origin {
+    /// Starts an origin answering with `handler(request head, index of this request)`.
+    pub async fn start(
+        handler: impl Fn(&request::Parts, usize) -> Reply + Send + Sync + 'static,
+    ) -> Origin {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
+        let addr = listener.local_addr().expect("local addr");
+        let log: Arc<Mutex<Vec<request::Parts>>> = Arc::default();
+        let completed = Arc::new(AtomicUsize::new(0));
+        let handler: Arc<Handler> = Arc::new(handler);
+        let (log2, completed2) = (log.clone(), completed.clone());
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    return;
+                };
+                let (handler, log, completed) = (handler.clone(), log2.clone(), completed2.clone());
+                tokio::spawn(async move {
+                    let service = service_fn(move |req: Request<Incoming>| {
+                        let (handler, log, completed) =
+                            (handler.clone(), log.clone(), completed.clone());
+                        async move {
+                            let (parts, _body) = req.into_parts();
+                            let n = {
+                                let mut log = log.lock().unwrap();
+                                log.push(clone_head(&parts));
+                                log.len() - 1
+                            };
+                            let reply = handler(&parts, n);
+                            if let Some(gate) = &reply.gate {
+                                gate.notified().await;
+                            }
+                            completed.fetch_add(1, Ordering::SeqCst);
+                            Ok::<_, Infallible>(build(reply))
+                        }
+                    });
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        Origin {
+            addr,
+            log,
+            completed,
+            task,
+        }
+    }
+
+    /// An origin answering every request with `reply`.
+    pub async fn always(reply: Reply) -> Origin {
+        Origin::start(move |_, _| reply.clone()).await
+    }
+
+    /// `http://127.0.0.1:port{path}`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// Requests received so far.
+    pub fn hits(&self) -> usize {
+        self.log.lock().unwrap().len()
+    }
+
+    /// Responses the handler has released so far (gated ones count once released).
+    pub fn completed(&self) -> usize {
+        self.completed.load(Ordering::SeqCst)
+    }
+
+    /// The head of the `n`th request received.
+    pub fn request(&self, n: usize) -> request::Parts {
+        clone_head(&self.log.lock().unwrap()[n])
+    }
+}
+
+fn clone_head(p: &request::Parts) -> request::Parts {
+    let mut out = Request::new(()).into_parts().0;
+    out.method = p.method.clone();
+    out.uri = p.uri.clone();
+    out.version = p.version;
+    out.headers = p.headers.clone();
+    out
+}
+
+fn build(reply: Reply) -> Response<OriginBody> {
+    let mut res = Response::new(OriginBody::from(reply.body));
+    *res.status_mut() = StatusCode::from_u16(reply.status).expect("status");
+    for (n, v) in reply.headers {
+        res.headers_mut().append(
+            HeaderName::from_bytes(n.as_bytes()).expect("name"),
+            HeaderValue::from_bytes(v.as_bytes()).expect("value"),
+        );
+    }
+    res
+}
+
+/// The origin's response body.
+pub struct OriginBody {
+    kind: ReplyBody,
+    sent: usize,
+    /// For `Abort`: a pause after the prefix, so hyper flushes the head and the prefix to the
+    /// socket before the connection breaks (otherwise the caller would see no head at all).
+    pause: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl From<ReplyBody> for OriginBody {
+    fn from(kind: ReplyBody) -> Self {
+        OriginBody {
+            kind,
+            sent: 0,
+            pause: None,
+        }
+    }
+}
+
+impl Body for OriginBody {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
+        if let (ReplyBody::Abort { .. }, 1) = (&self.kind, self.sent) {
+            let pause = self.pause.get_or_insert_with(|| {
+                Box::pin(tokio::time::sleep(std::time::Duration::from_millis(50)))
+            });
+            if pause.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+        }
+        let sent = self.sent;
+        self.sent += 1;
+        Poll::Ready(match &self.kind {
+            ReplyBody::Full(b) => (sent == 0 && !b.is_empty()).then(|| Ok(Frame::data(b.clone()))),
+            ReplyBody::Repeat { chunk, count } => {
+                (sent < *count).then(|| Ok(Frame::data(chunk.clone())))
+            }
+            ReplyBody::Abort { prefix, .. } => match sent {
+                0 => Some(Ok(Frame::data(prefix.clone()))),
+                _ => Some(Err(std::io::Error::other("origin aborts mid-body"))),
+            },
+        })
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match &self.kind {
+            ReplyBody::Full(b) => SizeHint::with_exact(b.len() as u64),
+            ReplyBody::Repeat { chunk, count } => {
+                SizeHint::with_exact(chunk.len() as u64 * *count as u64)
+            }
+            ReplyBody::Abort { len, .. } => SizeHint::with_exact(*len),
+        }
+    }
+}
