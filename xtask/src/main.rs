@@ -1,10 +1,11 @@
 //! hcache's project automation, run as `cargo xtask <task>` (see `cargo xtask help`).
 //!
-//! Only std is used so that building this crate stays cheap.
+//! Kept cheap to build: std, plus `serde_json` for the public suite's results.
 #![forbid(unsafe_code)]
 
 mod ci;
 mod conformance;
+mod public_suite;
 mod section;
 mod util;
 
@@ -26,6 +27,11 @@ const TASKS: &[Task] = &[
         name: "conformance",
         about: "run hcache-core's policy tests and report them per RFC section",
         run: conformance::run,
+    },
+    Task {
+        name: "public-suite",
+        about: "run only the public http-cache-tests suite through the reverse proxy",
+        run: public_suite::run_task,
     },
     Task {
         name: "ci",

@@ -18,6 +18,20 @@ pub(crate) fn workspace_root() -> PathBuf {
     manifest_dir.parent().unwrap_or(manifest_dir).to_path_buf()
 }
 
+/// The cargo target directory (`$CARGO_TARGET_DIR`, else `<workspace>/target`).
+pub(crate) fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map(|p| {
+            if p.is_relative() {
+                workspace_root().join(p)
+            } else {
+                p
+            }
+        })
+        .unwrap_or_else(|| workspace_root().join("target"))
+}
+
 /// A `cargo <args>` command run from the workspace root.
 pub(crate) fn cargo_command(args: &[&str]) -> Command {
     let mut command = Command::new(cargo());

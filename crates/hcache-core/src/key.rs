@@ -5,6 +5,7 @@
 //! and percent-encodings of unreserved characters decoded, with hex digits upper-cased
 //! elsewhere. An origin-form target takes its authority from `Host`.
 
+use std::cell::RefCell;
 use std::fmt;
 use std::sync::Arc;
 
@@ -25,11 +26,27 @@ impl CacheKey {
     /// The key of `method` on `uri`, the URI normalised; `host` supplies the authority of an
     /// origin-form URI.
     pub fn from_method_uri(method: &Method, uri: &Uri, host: Option<&[u8]>) -> Self {
-        let mut s = String::with_capacity(method.as_str().len() + 1 + uri_len_hint(uri));
-        s.push_str(method.as_str());
-        s.push(' ');
-        write_normalized_uri(&mut s, uri, host);
-        CacheKey(s.into())
+        thread_local! {
+            /// Where keys are built, so that making one allocates once (the `Arc`), not twice.
+            static BUF: RefCell<String> = const { RefCell::new(String::new()) };
+        }
+        let build = |s: &mut String| {
+            s.clear();
+            if s.capacity() > 4096 {
+                // A rare huge URI: do not hold on to its buffer.
+                *s = String::new();
+            }
+            s.reserve(method.as_str().len() + 1 + uri_len_hint(uri));
+            s.push_str(method.as_str());
+            s.push(' ');
+            write_normalized_uri(s, uri, host);
+            CacheKey(Arc::from(s.as_str()))
+        };
+        // (Without the buffer — during thread teardown — a fresh string does.)
+        BUF.try_with(|b| b.try_borrow_mut().ok().map(|mut s| build(&mut s)))
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| build(&mut String::new()))
     }
 
     /// The key of a request: method and normalised target URI.
@@ -95,52 +112,103 @@ impl Origin {
 }
 
 fn write_normalized_uri(out: &mut String, uri: &Uri, host_header: Option<&[u8]>) {
-    match Origin::of(uri, host_header) {
-        Some(o) => {
-            out.push_str(&o.scheme);
+    match uri.authority() {
+        // The usual case, an absolute URI: written straight into the key, as `Origin::of`
+        // would normalise it but without its allocations.
+        Some(a) => {
+            let scheme = uri.scheme_str().unwrap_or("http");
+            push_lowercase(out, scheme);
             out.push_str("://");
-            out.push_str(&o.host);
-            if let Some(p) = o.port {
-                use std::fmt::Write;
-                let _ = write!(out, ":{p}");
+            let (host, port) = host_port(a.as_str());
+            push_lowercase(out, host);
+            let default = if scheme.eq_ignore_ascii_case("http") {
+                Some(80)
+            } else if scheme.eq_ignore_ascii_case("https") {
+                Some(443)
+            } else {
+                None
+            };
+            match port {
+                Some(p) if Some(p) != default => {
+                    use std::fmt::Write;
+                    let _ = write!(out, ":{p}");
+                }
+                _ => {}
             }
         }
-        None => out.push_str("http://"),
+        None => match Origin::of(uri, host_header) {
+            Some(o) => {
+                out.push_str(&o.scheme);
+                out.push_str("://");
+                out.push_str(&o.host);
+                if let Some(p) = o.port {
+                    use std::fmt::Write;
+                    let _ = write!(out, ":{p}");
+                }
+            }
+            None => out.push_str("http://"),
+        },
     }
     let pq = uri.path_and_query().map_or("/", |p| p.as_str());
-    let pq = if pq.is_empty() || pq.starts_with('?') {
+    if pq.is_empty() || pq.starts_with('?') {
         out.push('/');
-        pq
-    } else {
-        pq
-    };
+    }
     normalize_percent(out, pq);
+}
+
+/// The host and port of an authority, exactly as `Authority::host` and
+/// `Authority::port_u16` read them, in one pass over its bytes.
+fn host_port(authority: &str) -> (&str, Option<u16>) {
+    let b = authority.as_bytes();
+    let port = b
+        .iter()
+        .rposition(|&c| c == b':')
+        .and_then(|i| authority[i + 1..].parse::<u16>().ok());
+    let start = b.iter().rposition(|&c| c == b'@').map_or(0, |i| i + 1);
+    let hp = &authority[start..];
+    let end = if hp.starts_with('[') {
+        hp.find(']').map_or(hp.len(), |i| i + 1)
+    } else {
+        hp.find(':').unwrap_or(hp.len())
+    };
+    (&hp[..end], port)
+}
+
+fn push_lowercase(out: &mut String, s: &str) {
+    if s.bytes().any(|b| b.is_ascii_uppercase()) {
+        out.extend(s.chars().map(|c| c.to_ascii_lowercase()));
+    } else {
+        out.push_str(s);
+    }
 }
 
 /// Decodes `%XX` of unreserved characters and upper-cases the hex of the others
 /// (RFC 3986 §6.2.2.1–2); `http::Uri` has already rejected bytes that need encoding.
 fn normalize_percent(out: &mut String, s: &str) {
-    let b = s.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            let (h, l) = (b[i + 1], b[i + 2]);
-            if let (Some(hv), Some(lv)) = (hex(h), hex(l)) {
-                let c = hv * 16 + lv;
-                if c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'~') {
-                    out.push(char::from(c));
-                } else {
-                    out.push('%');
-                    out.push(char::from(h.to_ascii_uppercase()));
-                    out.push(char::from(l.to_ascii_uppercase()));
-                }
-                i += 3;
-                continue;
+    // Runs without `%` are copied whole (`find` scans fast; a `%` is ASCII, so every cut is
+    // on a char boundary).
+    let mut rest = s;
+    while let Some(i) = rest.find('%') {
+        let b = rest.as_bytes();
+        if i + 2 < b.len()
+            && let (Some(hv), Some(lv)) = (hex(b[i + 1]), hex(b[i + 2]))
+        {
+            out.push_str(&rest[..i]);
+            let c = hv * 16 + lv;
+            if c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'~') {
+                out.push(char::from(c));
+            } else {
+                out.push('%');
+                out.push(char::from(b[i + 1].to_ascii_uppercase()));
+                out.push(char::from(b[i + 2].to_ascii_uppercase()));
             }
+            rest = &rest[i + 3..];
+        } else {
+            out.push_str(&rest[..=i]);
+            rest = &rest[i + 1..];
         }
-        out.push(char::from(b[i]));
-        i += 1;
     }
+    out.push_str(rest);
 }
 
 fn hex(b: u8) -> Option<u8> {
@@ -209,6 +277,101 @@ mod tests {
         let uri: Uri = "/path".parse().unwrap();
         let k = CacheKey::from_method_uri(&Method::GET, &uri, Some(b"Example.COM:80"));
         assert_eq!(k.as_str(), "GET http://example.com/path");
+    }
+
+    #[test]
+    fn host_port_reads_authorities_as_http_does() {
+        for a in [
+            "example.com",
+            "Example.COM:8080",
+            "e.com:80",
+            "e.com:",
+            "e.com:99999",
+            "user@e.com",
+            "user:pw@e.com",
+            "user:pw@E.com:81",
+            "u@v@e.com:82",
+            "[::1]",
+            "[::1]:8443",
+            "u:p@[fe80::1]:9",
+            "127.0.0.1:0",
+        ] {
+            let parsed: http::uri::Authority = a.parse().unwrap();
+            assert_eq!(host_port(a), (parsed.host(), parsed.port_u16()), "{a}");
+        }
+    }
+
+    #[test]
+    fn keys_of_absolute_uris_match_the_origin_rules() {
+        for u in [
+            "http://e.com/",
+            "HTTPS://User:Pw@E.com:443/x?y",
+            "https://e.com:80/",
+            "http://[::1]:80/a",
+            "http://[::1]:8080/a",
+            "ftp://E.com:21/f",
+            "http://e.com:/a",
+        ] {
+            let uri: Uri = u.parse().unwrap();
+            let o = Origin::of(&uri, None).unwrap();
+            let port = o.port.map(|p| format!(":{p}")).unwrap_or_default();
+            let pq = uri.path_and_query().unwrap().as_str();
+            let expected = format!("GET {}://{}{port}{pq}", o.scheme, o.host);
+            assert_eq!(key(Method::GET, u), expected, "{u}");
+        }
+    }
+
+    #[test]
+    fn a_huge_key_is_built_whole() {
+        let long = format!("http://e.com/{}", "a".repeat(10_000));
+        assert_eq!(key(Method::GET, &long), format!("GET {long}"));
+        assert_eq!(key(Method::GET, "http://e.com/b"), "GET http://e.com/b");
+    }
+
+    /// The byte-at-a-time decoder `normalize_percent` replaced, as the reference.
+    fn reference_normalize(s: &str) -> String {
+        let (b, mut out, mut i) = (s.as_bytes(), String::new(), 0);
+        while i < b.len() {
+            if b[i] == b'%' && i + 2 < b.len() {
+                let (h, l) = (b[i + 1], b[i + 2]);
+                if let (Some(hv), Some(lv)) = (hex(h), hex(l)) {
+                    let c = hv * 16 + lv;
+                    if c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'~') {
+                        out.push(char::from(c));
+                    } else {
+                        out.push('%');
+                        out.push(char::from(h.to_ascii_uppercase()));
+                        out.push(char::from(l.to_ascii_uppercase()));
+                    }
+                    i += 3;
+                    continue;
+                }
+            }
+            out.push(char::from(b[i]));
+            i += 1;
+        }
+        out
+    }
+
+    #[test]
+    fn percent_decoding_matches_the_reference() {
+        let parts = [
+            "%", "%%", "%2", "%2f", "%2F", "%41", "%7e", "%zz", "a", "/", "?q=",
+        ];
+        // Every sequence of up to four parts.
+        let mut inputs = vec![String::new()];
+        for _ in 0..4 {
+            let longer: Vec<String> = inputs
+                .iter()
+                .flat_map(|p| parts.iter().map(move |q| format!("{p}{q}")))
+                .collect();
+            inputs.extend(longer);
+        }
+        for input in inputs {
+            let mut out = String::new();
+            normalize_percent(&mut out, &input);
+            assert_eq!(out, reference_normalize(&input), "{input:?}");
+        }
     }
 
     #[test]

@@ -4,6 +4,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod clock;
+pub mod codec;
 mod directives;
 mod engine;
 mod fields;

@@ -144,6 +144,7 @@ pub struct CacheOptions {
     pub(crate) stale_if_error: Option<Duration>,
     pub(crate) honor_immutable: bool,
     pub(crate) targeted_fields: Vec<HeaderName>,
+    pub(crate) surrogate_token: Option<Arc<str>>,
     pub(crate) key_fn: Option<KeyFn>,
     pub(crate) cache_status_name: Option<Arc<str>>,
     pub(crate) mode: CacheMode,
@@ -163,6 +164,7 @@ impl Default for CacheOptions {
     /// | `default_ttl`, `max_ttl`, `max_stale`, `stale_if_error` | none |
     /// | `honor_immutable` | `true` |
     /// | `targeted_fields` | none |
+    /// | `surrogate_control` | off |
     /// | `cache_status_name` | `"hcache"` |
     /// | `mode` | [`CacheMode::Default`] |
     fn default() -> Self {
@@ -180,6 +182,7 @@ impl Default for CacheOptions {
             stale_if_error: None,
             honor_immutable: true,
             targeted_fields: Vec::new(),
+            surrogate_token: None,
             key_fn: None,
             cache_status_name: Some(Arc::from("hcache")),
             mode: CacheMode::Default,
@@ -203,6 +206,7 @@ impl fmt::Debug for CacheOptions {
             .field("stale_if_error", &self.stale_if_error)
             .field("honor_immutable", &self.honor_immutable)
             .field("targeted_fields", &self.targeted_fields)
+            .field("surrogate_token", &self.surrogate_token)
             .field("key_fn", &self.key_fn.as_ref().map(|_| "Fn"))
             .field("cache_status_name", &self.cache_status_name)
             .field("mode", &self.mode)
@@ -302,6 +306,16 @@ impl CacheOptions {
     /// `Cache-Control` and `Expires` (default: none).
     pub fn targeted_fields(mut self, fields: impl IntoIterator<Item = HeaderName>) -> Self {
         self.targeted_fields = fields.into_iter().collect();
+        self
+    }
+
+    /// Acts as a surrogate named `token` (W3C Edge Architecture 1.0): requests sent upstream
+    /// advertise `Surrogate-Capability: token="Surrogate/1.0"`, and `Surrogate-Control`
+    /// directives addressed to every surrogate or to `token` replace `Cache-Control` and
+    /// `Expires` (after any valid targeted field). For caches operated with the origin, such
+    /// as a reverse proxy (default: off).
+    pub fn surrogate_control(mut self, token: Option<&str>) -> Self {
+        self.surrogate_token = token.filter(|t| !t.is_empty()).map(Arc::from);
         self
     }
 

@@ -83,6 +83,32 @@ impl CachePolicy {
     }
 }
 
+impl CachePolicy {
+    /// Prepares a request the cache sends to the next hop: when the cache acts as a
+    /// surrogate ([`CacheOptions::surrogate_control`]), it appends its `Surrogate-Capability`
+    /// (W3C Edge Architecture 1.0 §4) so the origin can address `Surrogate-Control` to it.
+    pub fn prepare_upstream(&self, req: &mut request::Parts) {
+        if let Some(token) = self.opts.surrogate_token.as_deref() {
+            if let Some(v) = crate::directives::surrogate_capability(token) {
+                req.headers.append(SURROGATE_CAPABILITY, v);
+            }
+        }
+    }
+
+    /// Whether answering `req` needs the stored responses at all: not when its mode bypasses
+    /// them ([`CacheMode::NoStore`], [`CacheMode::Reload`]), which saves a store read.
+    pub fn needs_lookup(&self, req: &request::Parts) -> bool {
+        !matches!(
+            self.mode(&RequestOverrides::from_extensions(&req.extensions)),
+            CacheMode::NoStore | CacheMode::Reload
+        )
+    }
+}
+
+/// The `Surrogate-Capability` request field (W3C Edge Architecture 1.0 §4).
+const SURROGATE_CAPABILITY: http::HeaderName =
+    http::HeaderName::from_static("surrogate-capability");
+
 /// Copies a request head (method, target, version, fields and extensions).
 pub fn clone_parts(p: &request::Parts) -> request::Parts {
     let mut out = http::Request::new(()).into_parts().0;

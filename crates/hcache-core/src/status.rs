@@ -1,9 +1,9 @@
 //! The `Cache-Status` response field (RFC 9211): what this cache did with a request.
 
-use std::fmt::{self, Write as _};
+use std::fmt;
 
 use http::HeaderMap;
-use http::header::{HeaderName, HeaderValue};
+use http::header::{Entry, HeaderName, HeaderValue};
 
 /// The standard `Cache-Status` field name.
 pub const CACHE_STATUS: HeaderName = HeaderName::from_static("cache-status");
@@ -127,65 +127,152 @@ impl CacheStatus {
     /// The member as field text, with `name` as the cache's identifier.
     pub fn to_field_value(&self, name: &str) -> String {
         let mut s = String::with_capacity(48);
-        write_sf_token_or_string(&mut s, name);
+        self.write_member(&mut s, name);
+        s
+    }
+
+    /// Writes the member (no `fmt` machinery: this runs on every response).
+    fn write_member(&self, out: &mut impl Sink, name: &str) {
+        write_sf_token_or_string(out, name);
         if self.hit {
-            s.push_str("; hit");
+            out.push_str("; hit");
         }
         if let Some(f) = self.fwd {
-            let _ = write!(s, "; fwd={}", f.as_str());
+            out.push_str("; fwd=");
+            out.push_str(f.as_str());
         }
         if let Some(st) = self.fwd_status {
-            let _ = write!(s, "; fwd-status={st}");
+            out.push_str("; fwd-status=");
+            push_int(out, i64::from(st));
         }
         if let Some(t) = self.ttl {
-            let _ = write!(
-                s,
-                "; ttl={}",
-                t.clamp(-999_999_999_999_999, 999_999_999_999_999)
-            );
+            out.push_str("; ttl=");
+            push_int(out, t.clamp(-999_999_999_999_999, 999_999_999_999_999));
         }
         if self.stored {
-            s.push_str("; stored");
+            out.push_str("; stored");
         }
         if self.collapsed {
-            s.push_str("; collapsed");
+            out.push_str("; collapsed");
         }
         if let Some(k) = &self.key {
-            s.push_str("; key=");
-            write_sf_string(&mut s, k);
+            out.push_str("; key=");
+            write_sf_string(out, k);
         }
         if let Some(d) = &self.detail {
-            s.push_str("; detail=");
-            write_sf_token_or_string(&mut s, d);
+            out.push_str("; detail=");
+            write_sf_token_or_string(out, d);
         }
-        s
     }
 
     /// Appends this member to `field` in `headers` (RFC 9211 §2: a cache adds its member after
     /// any already present).
     pub fn append_to(&self, headers: &mut HeaderMap, field: &HeaderName, name: &str) {
-        let mine = self.to_field_value(name);
-        let combined = match headers.get(field).map(HeaderValue::as_bytes) {
-            Some(prev) if !prev.is_empty() && headers.get_all(field).iter().count() == 1 => {
-                let mut v = prev.to_vec();
-                v.extend_from_slice(b", ");
-                v.extend_from_slice(mine.as_bytes());
-                HeaderValue::from_bytes(&v).ok()
-            }
-            Some(_) => {
-                // Several lines already: append a line of our own (lines combine as a list).
-                if let Ok(v) = HeaderValue::from_str(&mine) {
-                    headers.append(field.clone(), v);
+        // Built on the stack (one allocation: the field value's own).
+        let mut text = Text::default();
+        self.write_member(&mut text, name);
+        let mine = text.as_bytes();
+        match headers.entry(field) {
+            Entry::Vacant(e) => {
+                if let Ok(v) = HeaderValue::from_bytes(mine) {
+                    e.insert(v);
                 }
-                return;
             }
-            None => None,
-        };
-        let v = combined.or_else(|| HeaderValue::from_str(&mine).ok());
-        if let Some(v) = v {
-            headers.insert(field.clone(), v);
+            Entry::Occupied(mut e) => {
+                let prev = e.get().as_bytes();
+                if !prev.is_empty() && e.iter().count() == 1 {
+                    let mut v = Vec::with_capacity(prev.len() + 2 + mine.len());
+                    v.extend_from_slice(prev);
+                    v.extend_from_slice(b", ");
+                    v.extend_from_slice(mine);
+                    let v = HeaderValue::from_bytes(&v).or_else(|_| HeaderValue::from_bytes(mine));
+                    if let Ok(v) = v {
+                        e.insert(v);
+                    }
+                } else if let Ok(v) = HeaderValue::from_bytes(mine) {
+                    // Several lines already: append a line of our own (lines combine as a
+                    // list).
+                    e.append(v);
+                }
+            }
         }
     }
+}
+
+/// Where field text is written.
+trait Sink {
+    fn push_str(&mut self, s: &str);
+}
+
+impl Sink for String {
+    fn push_str(&mut self, s: &str) {
+        String::push_str(self, s)
+    }
+}
+
+/// Field text on the stack while it is short (as a member without `key` or `detail` is),
+/// spilling to the heap when it grows longer.
+struct Text {
+    stack: [u8; 96],
+    len: usize,
+    heap: Vec<u8>,
+}
+
+impl Default for Text {
+    fn default() -> Self {
+        Text {
+            stack: [0; 96],
+            len: 0,
+            heap: Vec::new(),
+        }
+    }
+}
+
+impl Text {
+    fn as_bytes(&self) -> &[u8] {
+        if self.heap.is_empty() {
+            &self.stack[..self.len]
+        } else {
+            &self.heap
+        }
+    }
+}
+
+impl Sink for Text {
+    fn push_str(&mut self, s: &str) {
+        let s = s.as_bytes();
+        if !self.heap.is_empty() {
+            self.heap.extend_from_slice(s);
+        } else if let Some(dst) = self.stack.get_mut(self.len..self.len + s.len()) {
+            dst.copy_from_slice(s);
+            self.len += s.len();
+        } else {
+            self.heap.reserve(self.len + s.len() + 32);
+            self.heap.extend_from_slice(&self.stack[..self.len]);
+            self.heap.extend_from_slice(s);
+        }
+    }
+}
+
+/// Writes `n` in decimal.
+fn push_int(out: &mut impl Sink, n: i64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    let mut m = n.unsigned_abs();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (m % 10) as u8;
+        m /= 10;
+        if m == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        i -= 1;
+        buf[i] = b'-';
+    }
+    // Only ASCII digits and '-' were written.
+    out.push_str(std::str::from_utf8(&buf[i..]).unwrap_or_default());
 }
 
 fn is_sf_token(s: &str) -> bool {
@@ -195,7 +282,7 @@ fn is_sf_token(s: &str) -> bool {
             .all(|&c| crate::directives::list::is_tchar(c) || c == b':' || c == b'/')
 }
 
-fn write_sf_token_or_string(out: &mut String, s: &str) {
+fn write_sf_token_or_string(out: &mut impl Sink, s: &str) {
     if is_sf_token(s) {
         out.push_str(s)
     } else {
@@ -203,19 +290,19 @@ fn write_sf_token_or_string(out: &mut String, s: &str) {
     }
 }
 
-fn write_sf_string(out: &mut String, s: &str) {
-    out.push('"');
+fn write_sf_string(out: &mut impl Sink, s: &str) {
+    out.push_str("\"");
     for c in s.chars() {
         match c {
             '"' | '\\' => {
-                out.push('\\');
-                out.push(c);
+                out.push_str("\\");
+                out.push_str(c.encode_utf8(&mut [0; 4]));
             }
-            ' '..='~' => out.push(c),
-            _ => out.push('?'),
+            ' '..='~' => out.push_str(c.encode_utf8(&mut [0; 4])),
+            _ => out.push_str("?"),
         }
     }
-    out.push('"');
+    out.push_str("\"");
 }
 
 impl fmt::Display for CacheStatus {
@@ -252,6 +339,57 @@ mod tests {
             CacheStatus::hit().key("GET \"x\"").to_field_value("c"),
             "c; hit; key=\"GET \\\"x\\\"\""
         );
+    }
+
+    #[test]
+    fn integers_and_long_members() {
+        for t in [
+            0,
+            7,
+            -1,
+            10,
+            -10,
+            376,
+            i64::MAX,
+            i64::MIN,
+            999_999_999_999_999,
+        ] {
+            let clamped = t.clamp(-999_999_999_999_999, 999_999_999_999_999);
+            assert_eq!(
+                CacheStatus::hit().ttl(t).to_field_value("h"),
+                format!("h; hit; ttl={clamped}")
+            );
+        }
+        assert_eq!(
+            CacheStatus::forward(ForwardReason::Stale)
+                .fwd_status(65535)
+                .to_field_value("h"),
+            "h; fwd=stale; fwd-status=65535"
+        );
+        // Longer than the stack buffer: spills to the heap, whole.
+        let detail = "d".repeat(300);
+        let member = CacheStatus::hit().ttl(-3).detail(detail.clone());
+        let mut h = HeaderMap::new();
+        member.append_to(&mut h, &CACHE_STATUS, "hcache");
+        let expected = format!("hcache; hit; ttl=-3; detail={detail}");
+        assert_eq!(h.get(CACHE_STATUS).unwrap(), expected.as_str());
+        assert_eq!(member.to_field_value("hcache"), expected);
+    }
+
+    #[test]
+    fn rfc9211_s2_appends_as_a_new_line_after_several() {
+        let mut h = HeaderMap::new();
+        h.append(CACHE_STATUS, HeaderValue::from_static("a; hit"));
+        h.append(CACHE_STATUS, HeaderValue::from_static("b; hit"));
+        CacheStatus::hit().append_to(&mut h, &CACHE_STATUS, "hcache");
+        let lines: Vec<_> = h.get_all(CACHE_STATUS).iter().collect();
+        assert_eq!(lines, ["a; hit", "b; hit", "hcache; hit"]);
+        // An empty line is not joined either.
+        let mut h = HeaderMap::new();
+        h.insert(CACHE_STATUS, HeaderValue::from_static(""));
+        CacheStatus::hit().append_to(&mut h, &CACHE_STATUS, "hcache");
+        let lines: Vec<_> = h.get_all(CACHE_STATUS).iter().collect();
+        assert_eq!(lines, ["", "hcache; hit"]);
     }
 
     #[test]

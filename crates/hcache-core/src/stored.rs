@@ -13,7 +13,7 @@ use http::header::{
 };
 use http::{HeaderMap, HeaderValue, StatusCode, Version, response};
 
-use crate::directives::{ResponseDirectives, targeted_directives};
+use crate::directives::{ResponseDirectives, surrogate_directives, targeted_directives};
 use crate::fields::{self, AgeValue, EntityTag, ExpiresValue};
 use crate::options::CacheOptions;
 use crate::vary::VaryKey;
@@ -76,6 +76,11 @@ pub(crate) fn directives(headers: &HeaderMap, opts: &CacheOptions) -> (ResponseD
             })
             .collect();
         if let Some(d) = targeted_directives(&combined) {
+            return (d, true);
+        }
+    }
+    if let Some(token) = opts.surrogate_token.as_deref() {
+        if let Some(d) = surrogate_directives(headers, token) {
             return (d, true);
         }
     }

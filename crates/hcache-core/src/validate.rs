@@ -68,6 +68,7 @@ impl CachePolicy {
     /// `If-None-Match` uses the weak comparison (RFC 9110 §13.1.2); `If-Modified-Since`
     /// compares with `Last-Modified`, else `Date`, else the time the response was received.
     pub fn precondition_matches(&self, req: &request::Parts, stored: &StoredResponse) -> bool {
+        // `decide` skips this call for requests with neither field: keep the two in step.
         if stored.status() != StatusCode::OK {
             return false;
         }

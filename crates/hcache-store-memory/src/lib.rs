@@ -29,7 +29,8 @@ pub struct MemoryStore {
 #[derive(Debug)]
 struct Inner {
     shards: Box<[Mutex<Shard>]>,
-    hasher: std::hash::RandomState,
+    /// Picks a key's shard: the same fast, randomly seeded hash the shards' maps use.
+    hasher: lru::DefaultHasher,
     next_id: AtomicU64,
     max_entry_size: u64,
 }
@@ -43,24 +44,35 @@ impl Default for MemoryStore {
 impl MemoryStore {
     /// A store with `options`.
     pub fn new(options: MemoryOptions) -> Self {
-        let n = options.shards;
-        let per_bytes = (options.max_bytes / n as u64).max(1);
-        let per_entries = options.max_entries.div_ceil(n).max(1);
+        // Every shard holds at least one entry, so there are never more shards than entries.
+        let n = options.shards.min(options.max_entries).max(1);
+        // The budgets are split exactly (the first shards take the remainder): together the
+        // shards never hold more than the configured totals.
+        let split = |total: u64, i: usize| {
+            let n = n as u64;
+            total / n + u64::from((i as u64) < total % n)
+        };
+        let shards = (0..n)
+            .map(|i| {
+                let entries = split(options.max_entries as u64, i) as usize;
+                Mutex::new(Shard::new(split(options.max_bytes, i), entries))
+            })
+            .collect();
         MemoryStore {
             inner: Arc::new(Inner {
-                shards: (0..n)
-                    .map(|_| Mutex::new(Shard::new(per_bytes, per_entries)))
-                    .collect(),
-                hasher: std::hash::RandomState::new(),
+                shards,
+                hasher: lru::DefaultHasher::default(),
                 next_id: AtomicU64::new(1),
-                // An entry must fit in its shard, or storing it would evict it at once.
-                max_entry_size: options.max_entry_size.min(per_bytes),
+                // An entry must fit in the smallest shard, or storing it would evict it at once.
+                max_entry_size: options.max_entry_size.min(options.max_bytes / n as u64),
             }),
         }
     }
 
     fn shard(&self, key: &CacheKey) -> MutexGuard<'_, Shard> {
-        let i = (self.inner.hasher.hash_one(key) % self.inner.shards.len() as u64) as usize;
+        // The high bits of the hash pick the shard (a multiply-shift, not a division).
+        let h = self.inner.hasher.hash_one(key);
+        let i = ((u128::from(h) * self.inner.shards.len() as u128) >> 64) as usize;
         self.inner.shards[i]
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -198,5 +210,139 @@ impl CacheStore for MemoryStore {
 
     fn max_entry_size(&self) -> Option<u64> {
         Some(self.inner.max_entry_size)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::pin::pin;
+    use std::task::{Context, Poll, Waker};
+    use std::time::SystemTime;
+
+    use hcache_core::{CacheOptions, CachePolicy};
+
+    use super::*;
+
+    /// Runs a memory-store future, which never waits.
+    fn now<F: Future>(f: F) -> F::Output {
+        match pin!(f).poll(&mut Context::from_waker(Waker::noop())) {
+            Poll::Ready(v) => v,
+            Poll::Pending => panic!("a memory store future was pending"),
+        }
+    }
+
+    impl MemoryStore {
+        fn assert_consistent(&self) {
+            for s in self.inner.shards.iter() {
+                s.lock().unwrap().assert_consistent();
+            }
+        }
+
+        fn budgets(&self) -> Vec<(u64, usize)> {
+            let shards = self.inner.shards.iter();
+            shards.map(|s| s.lock().unwrap().budget()).collect()
+        }
+    }
+
+    fn meta() -> Arc<StoredResponse> {
+        let req = http::Request::get("http://example.com/").body(()).unwrap();
+        let res = http::Response::builder().header("cache-control", "max-age=60");
+        let res = res.body(()).unwrap();
+        let t = SystemTime::now();
+        let policy = CachePolicy::new(CacheOptions::default());
+        Arc::new(
+            policy
+                .store(&req.into_parts().0, &res.into_parts().0, t, t)
+                .unwrap(),
+        )
+    }
+
+    #[test]
+    fn budgets_are_split_exactly_across_shards() {
+        let s = MemoryStore::new(
+            MemoryOptions::default()
+                .max_bytes(1000)
+                .max_entries(10)
+                .shards(3),
+        );
+        assert_eq!(s.budgets(), [(334, 4), (333, 3), (333, 3)]);
+        // The smallest shard's share bounds the entry size.
+        assert_eq!(s.max_entry_size(), Some(333));
+    }
+
+    #[test]
+    fn never_more_shards_than_entries() {
+        let s = MemoryStore::new(MemoryOptions::default().max_entries(10).shards(16));
+        let budgets = s.budgets();
+        assert_eq!(budgets.len(), 10);
+        assert!(budgets.iter().all(|&(_, entries)| entries == 1));
+        assert_eq!(budgets.iter().map(|&(b, _)| b).sum::<u64>(), 64 << 20);
+    }
+
+    #[test]
+    fn default_budgets() {
+        let s = MemoryStore::default();
+        let budgets = s.budgets();
+        assert_eq!(budgets.len(), 16);
+        assert_eq!(budgets.iter().map(|&(b, _)| b).sum::<u64>(), 64 << 20);
+        assert_eq!(budgets.iter().map(|&(_, e)| e).sum::<usize>(), 10_000);
+        // 8 MiB asked, but a shard's share of 64 MiB is 4 MiB.
+        assert_eq!(s.max_entry_size(), Some(4 << 20));
+    }
+
+    #[test]
+    fn concurrent_operations_keep_exact_accounting() {
+        let store = MemoryStore::new(
+            MemoryOptions::default()
+                .max_bytes(64 << 10)
+                .max_entries(200)
+                .shards(4),
+        );
+        let m = meta();
+        std::thread::scope(|scope| {
+            for t in 0..4u64 {
+                let (store, m) = (store.clone(), m.clone());
+                scope.spawn(move || {
+                    let mut x = 0x9E37_79B9_7F4A_7C15 ^ (t + 1);
+                    for _ in 0..5_000 {
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        let key = CacheKey::new(format!("GET http://e.com/{}", x % 500));
+                        match x % 10 {
+                            0 => now(store.remove(&key)).unwrap(),
+                            1 => {
+                                if let Some(v) = now(store.get(&key)).unwrap().pop() {
+                                    now(store.update(&key, v.id, m.clone())).unwrap();
+                                }
+                            }
+                            2..=4 => {
+                                let w = now(store.begin(&key, m.clone(), None)).unwrap().unwrap();
+                                let w =
+                                    now(w.write(Bytes::from(vec![1; (x % 700) as usize]))).unwrap();
+                                now(w.commit()).unwrap();
+                            }
+                            _ => drop(now(store.get(&key)).unwrap()),
+                        }
+                    }
+                });
+            }
+        });
+        store.assert_consistent();
+        let stats = store.stats();
+        assert!(stats.evictions > 0, "the budget was meant to be exceeded");
+        assert!(stats.size_bytes <= 64 << 10 && stats.entries <= 200);
+        for i in 0..500 {
+            now(store.remove(&CacheKey::new(format!("GET http://e.com/{i}")))).unwrap();
+        }
+        store.assert_consistent();
+        assert_eq!(
+            (
+                store.stats().size_bytes,
+                store.stats().entries,
+                store.stats().variants
+            ),
+            (0, 0, 0)
+        );
     }
 }

@@ -41,8 +41,9 @@ impl MemoryOptions {
         self
     }
 
-    /// Number of independently locked shards (default 16; at least 1). More shards, less
-    /// contention; each shard gets an equal part of the limits.
+    /// Number of independently locked shards (default 16; at least 1, at most
+    /// `max_entries`). More shards, less contention; each shard gets an equal part of the
+    /// limits.
     pub fn shards(mut self, shards: usize) -> Self {
         self.shards = shards.max(1);
         self

@@ -4,6 +4,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 pub mod client;
+pub mod failing;
 pub mod origin;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -14,6 +15,7 @@ use http::{HeaderMap, Method, Request};
 use http_body_util::{BodyExt, Full};
 
 pub use client::HyperUpstream;
+pub use failing::FailingStore;
 pub use origin::{Origin, Reply};
 
 /// The epoch of every test (2023-11-14T22:13:20Z); the engine's clock starts here.
@@ -54,6 +56,14 @@ impl Got {
     /// The body as text.
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
+    }
+    /// Every value of a header, as raw bytes, in order.
+    pub fn all(&self, name: &str) -> Vec<&[u8]> {
+        self.headers
+            .get_all(name)
+            .iter()
+            .map(|v| v.as_bytes())
+            .collect()
     }
 }
 
@@ -97,18 +107,29 @@ impl<S: CacheStore> Harness<S> {
         self.clock.now()
     }
 
-    /// Sends a request through the engine and reads the body to the end.
-    pub async fn send(
-        &self,
-        method: Method,
-        path: &str,
-        headers: &[(&str, &str)],
-    ) -> Result<Got, String> {
-        let mut req = Request::builder().method(method).uri(self.origin.url(path));
-        for (n, v) in headers {
-            req = req.header(*n, *v);
-        }
-        let req = req.body(Full::<Bytes>::default()).expect("request");
+    /// A request builder for `method` on the origin's `path` (add headers or extensions, then
+    /// [`Harness::send_request`]).
+    pub fn request(&self, method: Method, path: &str) -> http::request::Builder {
+        Request::builder().method(method).uri(self.origin.url(path))
+    }
+
+    /// A GET carrying one extension (a [`hcache_core::CacheMode`], a
+    /// [`hcache_core::CacheKey`], a [`hcache_core::StaleIfErrorWindow`]...).
+    pub async fn get_ext<T>(&self, path: &str, ext: T) -> Result<Got, String>
+    where
+        T: Clone + Send + Sync + 'static,
+    {
+        let req = self
+            .request(Method::GET, path)
+            .extension(ext)
+            .body(Full::default())
+            .expect("request");
+        self.send_request(req).await
+    }
+
+    /// Sends a request through the engine and reads the body to the end. `Err` carries the
+    /// engine's error (or the body's, prefixed `body`).
+    pub async fn send_request(&self, req: Request<Full<Bytes>>) -> Result<Got, String> {
         let res = self
             .engine
             .handle(req, &self.upstream)
@@ -127,6 +148,21 @@ impl<S: CacheStore> Harness<S> {
         })
     }
 
+    /// Sends a request through the engine and reads the body to the end.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> Result<Got, String> {
+        let mut req = self.request(method, path);
+        for (n, v) in headers {
+            req = req.header(*n, *v);
+        }
+        self.send_request(req.body(Full::default()).expect("request"))
+            .await
+    }
+
     /// A GET through the engine; panics on error.
     pub async fn get(&self, path: &str) -> Got {
         self.send(Method::GET, path, &[]).await.expect("GET")
@@ -136,18 +172,48 @@ impl<S: CacheStore> Harness<S> {
     pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Got {
         self.send(Method::GET, path, headers).await.expect("GET")
     }
+
+    /// A HEAD with request headers; panics on error.
+    pub async fn head(&self, path: &str, headers: &[(&str, &str)]) -> Got {
+        self.send(Method::HEAD, path, headers).await.expect("HEAD")
+    }
+
+    /// Waits (bounded, 10 s) until `done` holds — for background work the test cannot await,
+    /// such as a stale-while-revalidate refresh. Cache time does not move meanwhile.
+    pub async fn wait_until(&self, what: &str, mut done: impl FnMut(&Self) -> bool) {
+        for _ in 0..1000 {
+            if done(self) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("timed out waiting for {what}");
+    }
 }
 
 /// Runs a scenario `async fn name<S: CacheStore>(store: S)` once per store, each as its own
-/// named test: `name::memory`, and the disk stores once they exist.
+/// named test: `name::memory`, and `name::cacache` (a disk store in a fresh temporary
+/// directory). `name [max_entry_size = N]` gives the scenario stores that take bodies of at
+/// most `N` bytes.
 #[macro_export]
 macro_rules! for_each_store {
-    ($($name:ident),* $(,)?) => {
+    (@memory) => { $crate::support::stores::memory() };
+    (@memory $limit:expr) => { $crate::support::stores::memory_max_entry_size($limit) };
+    (@cacache) => { $crate::support::stores::cacache(None) };
+    (@cacache $limit:expr) => { $crate::support::stores::cacache(Some($limit)) };
+    ($($name:ident $([max_entry_size = $limit:expr])?),* $(,)?) => {
         $(
             mod $name {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn memory() {
-                    super::$name($crate::support::stores::memory()).await;
+                    super::$name($crate::for_each_store!(@memory $($limit)?)).await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn cacache() {
+                    // The directory lives as long as the scenario.
+                    let (store, _dir) = $crate::for_each_store!(@cacache $($limit)?);
+                    super::$name(store).await;
                 }
             }
         )*
@@ -160,5 +226,25 @@ pub mod stores {
     /// A memory store with default limits.
     pub fn memory() -> MemoryStore {
         MemoryStore::new(MemoryOptions::default())
+    }
+
+    /// A memory store that takes bodies of at most `bytes`.
+    pub fn memory_max_entry_size(bytes: u64) -> MemoryStore {
+        MemoryStore::new(MemoryOptions::default().max_entry_size(bytes))
+    }
+
+    /// A disk store in a fresh temporary directory (deleted when the `TempDir` drops), taking
+    /// bodies of at most `max_entry_size` bytes when given.
+    pub fn cacache(
+        max_entry_size: Option<u64>,
+    ) -> (hcache_store_cacache::CacacheStore, tempfile::TempDir) {
+        use hcache_store_cacache::{CacacheOptions, CacacheStore};
+        let dir = tempfile::TempDir::new().expect("temporary directory");
+        let mut options = CacacheOptions::default();
+        if let Some(n) = max_entry_size {
+            options = options.max_entry_size(n);
+        }
+        let store = CacacheStore::open(dir.path(), options).expect("open the cacache store");
+        (store, dir)
     }
 }

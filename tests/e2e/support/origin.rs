@@ -24,7 +24,9 @@ use tokio::task::JoinHandle;
 #[derive(Clone)]
 pub struct Reply {
     pub status: u16,
-    pub headers: Vec<(String, String)>,
+    /// Header lines in order; repeated names are sent as repeated lines. Values are raw
+    /// bytes, so a test can send obs-text (non-UTF-8) values.
+    pub headers: Vec<(String, Vec<u8>)>,
     pub body: ReplyBody,
     /// Hold the response until this is notified (a slow origin, without sleeping).
     pub gate: Option<Arc<Notify>>,
@@ -35,8 +37,13 @@ pub struct Reply {
 pub enum ReplyBody {
     /// One chunk.
     Full(Bytes),
-    /// `count` chunks of `chunk`, streamed (nothing is held whole).
-    Repeat { chunk: Bytes, count: usize },
+    /// `count` chunks of `chunk`, streamed (nothing is held whole). With `sized`, the length
+    /// is announced (`Content-Length`); without, the body is sent chunked.
+    Repeat {
+        chunk: Bytes,
+        count: usize,
+        sized: bool,
+    },
     /// Announce `len` bytes, send `prefix`, then break the connection.
     Abort { prefix: Bytes, len: u64 },
 }
@@ -54,15 +61,34 @@ impl Reply {
         Reply::new(200).body(body)
     }
     pub fn header(mut self, name: &str, value: &str) -> Self {
-        self.headers.push((name.into(), value.into()));
+        self.headers.push((name.into(), value.as_bytes().to_vec()));
+        self
+    }
+    /// A header line whose value is arbitrary bytes (e.g. obs-text, RFC 9110 §5.5).
+    pub fn header_bytes(mut self, name: &str, value: &[u8]) -> Self {
+        self.headers.push((name.into(), value.to_vec()));
         self
     }
     pub fn body(mut self, body: &str) -> Self {
         self.body = ReplyBody::Full(Bytes::copy_from_slice(body.as_bytes()));
         self
     }
+    /// `count` chunks of `chunk` with a `Content-Length`.
     pub fn streamed(mut self, chunk: Bytes, count: usize) -> Self {
-        self.body = ReplyBody::Repeat { chunk, count };
+        self.body = ReplyBody::Repeat {
+            chunk,
+            count,
+            sized: true,
+        };
+        self
+    }
+    /// `count` chunks of `chunk`, chunked (no length known in advance).
+    pub fn chunked(mut self, chunk: Bytes, count: usize) -> Self {
+        self.body = ReplyBody::Repeat {
+            chunk,
+            count,
+            sized: false,
+        };
         self
     }
     pub fn abort_after(mut self, prefix: &str, len: u64) -> Self {
@@ -86,11 +112,15 @@ pub struct Origin {
     log: Arc<Mutex<Vec<request::Parts>>>,
     completed: Arc<AtomicUsize>,
     task: JoinHandle<()>,
+    connections: Arc<Mutex<Vec<JoinHandle<()>>>>,
 }
 
 impl Drop for Origin {
     fn drop(&mut self) {
         self.task.abort();
+        for c in self.connections.lock().unwrap().drain(..) {
+            c.abort();
+        }
     }
 }
 
@@ -107,13 +137,15 @@ impl Origin {
         let completed = Arc::new(AtomicUsize::new(0));
         let handler: Arc<Handler> = Arc::new(handler);
         let (log2, completed2) = (log.clone(), completed.clone());
+        let connections: Arc<Mutex<Vec<JoinHandle<()>>>> = Arc::default();
+        let connections2 = connections.clone();
         let task = tokio::spawn(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else {
                     return;
                 };
                 let (handler, log, completed) = (handler.clone(), log2.clone(), completed2.clone());
-                tokio::spawn(async move {
+                let connection = tokio::spawn(async move {
                     let service = service_fn(move |req: Request<Incoming>| {
                         let (handler, log, completed) =
                             (handler.clone(), log.clone(), completed.clone());
@@ -136,6 +168,9 @@ impl Origin {
                         .serve_connection(TokioIo::new(stream), service)
                         .await;
                 });
+                let mut connections = connections2.lock().unwrap();
+                connections.retain(|c| !c.is_finished());
+                connections.push(connection);
             }
         });
         Origin {
@@ -143,6 +178,19 @@ impl Origin {
             log,
             completed,
             task,
+            connections,
+        }
+    }
+
+    /// Takes the origin down: stops listening (the port then refuses connections) and breaks
+    /// every open connection, so the engine's next request fails with a connection error.
+    pub async fn stop(&mut self) {
+        self.task.abort();
+        let _ = (&mut self.task).await;
+        let connections: Vec<_> = self.connections.lock().unwrap().drain(..).collect();
+        for c in connections {
+            c.abort();
+            let _ = c.await;
         }
     }
 
@@ -170,6 +218,17 @@ impl Origin {
     pub fn request(&self, n: usize) -> request::Parts {
         clone_head(&self.log.lock().unwrap()[n])
     }
+
+    /// Every value of field `name` in the `n`th request received, in order.
+    pub fn sent(&self, n: usize, name: &str) -> Vec<String> {
+        let log = self.log.lock().unwrap();
+        log[n]
+            .headers
+            .get_all(name)
+            .iter()
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .collect()
+    }
 }
 
 fn clone_head(p: &request::Parts) -> request::Parts {
@@ -187,7 +246,7 @@ fn build(reply: Reply) -> Response<OriginBody> {
     for (n, v) in reply.headers {
         res.headers_mut().append(
             HeaderName::from_bytes(n.as_bytes()).expect("name"),
-            HeaderValue::from_bytes(v.as_bytes()).expect("value"),
+            HeaderValue::from_bytes(&v).expect("value"),
         );
     }
     res
@@ -232,7 +291,7 @@ impl Body for OriginBody {
         self.sent += 1;
         Poll::Ready(match &self.kind {
             ReplyBody::Full(b) => (sent == 0 && !b.is_empty()).then(|| Ok(Frame::data(b.clone()))),
-            ReplyBody::Repeat { chunk, count } => {
+            ReplyBody::Repeat { chunk, count, .. } => {
                 (sent < *count).then(|| Ok(Frame::data(chunk.clone())))
             }
             ReplyBody::Abort { prefix, .. } => match sent {
@@ -245,9 +304,12 @@ impl Body for OriginBody {
     fn size_hint(&self) -> SizeHint {
         match &self.kind {
             ReplyBody::Full(b) => SizeHint::with_exact(b.len() as u64),
-            ReplyBody::Repeat { chunk, count } => {
-                SizeHint::with_exact(chunk.len() as u64 * *count as u64)
-            }
+            ReplyBody::Repeat {
+                chunk,
+                count,
+                sized: true,
+            } => SizeHint::with_exact(chunk.len() as u64 * *count as u64),
+            ReplyBody::Repeat { sized: false, .. } => SizeHint::default(),
             ReplyBody::Abort { len, .. } => SizeHint::with_exact(*len),
         }
     }

@@ -10,10 +10,12 @@
 pub(crate) mod list;
 mod request;
 mod response;
+mod surrogate;
 mod targeted;
 
 pub use request::{MaxStale, RequestDirectives};
 pub use response::{Extension, ResponseDirectives};
+pub(crate) use surrogate::{capability as surrogate_capability, surrogate_directives};
 pub(crate) use targeted::targeted_directives;
 
 /// The argument of a `delta-seconds` directive (RFC 9111 §1.3).

@@ -61,6 +61,20 @@ impl ResponseDirectives {
         Self::from_lines(headers.get_all(name))
     }
 
+    /// Directives read from `Surrogate-Control` (see `directives/surrogate.rs`).
+    pub(crate) fn from_surrogate(
+        max_age: Option<Seconds>,
+        no_store: bool,
+        stale_if_error: Option<Seconds>,
+    ) -> Self {
+        ResponseDirectives {
+            flags: if no_store { NO_STORE } else { 0 },
+            max_age,
+            stale_if_error,
+            ..ResponseDirectives::default()
+        }
+    }
+
     /// Parses the given field lines as one list.
     pub fn from_lines<'a>(lines: impl IntoIterator<Item = &'a HeaderValue>) -> Self {
         let mut d = ResponseDirectives::default();

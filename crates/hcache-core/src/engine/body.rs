@@ -16,7 +16,7 @@ use sync_wrapper::SyncWrapper;
 use super::coalesce::FlightGuard;
 use super::stats::Counters;
 use super::upstream::BoxError;
-use crate::store::{StoreError, StoreWriter, VariantId};
+use crate::store::{StoreError, StoreWriter, StoredBody, VariantId};
 
 /// The body of a response from the engine: a stored body, an origin body (possibly being
 /// written into the store as it streams), or a small body the engine made (a 504).
@@ -24,9 +24,17 @@ use crate::store::{StoreError, StoreWriter, VariantId};
 /// It is `Send + Sync` whatever it wraps (clients such as reqwest require `Sync` bodies): the
 /// inner body is only ever reached through `&mut`, and its size hint is taken when wrapped.
 pub struct CacheBody {
-    inner: SyncWrapper<UnsyncBoxBody<Bytes, BoxError>>,
+    inner: Inner,
     hint: SizeHint,
     ended: bool,
+}
+
+enum Inner {
+    /// A body from the store, which comes boxed, `Send` and `Sync` already: kept as is, so a
+    /// hit boxes its body once, not twice.
+    Stored(StoredBody),
+    /// Any other body.
+    Boxed(SyncWrapper<UnsyncBoxBody<Bytes, BoxError>>),
 }
 
 impl CacheBody {
@@ -49,9 +57,18 @@ impl CacheBody {
         let hint = body.size_hint();
         let ended = body.is_end_stream();
         CacheBody {
-            inner: SyncWrapper::new(body.map_err(Into::into).boxed_unsync()),
+            inner: Inner::Boxed(SyncWrapper::new(body.map_err(Into::into).boxed_unsync())),
             hint,
             ended,
+        }
+    }
+
+    /// Wraps a body from the store.
+    pub(crate) fn stored(body: StoredBody) -> Self {
+        CacheBody {
+            hint: body.size_hint(),
+            ended: body.is_end_stream(),
+            inner: Inner::Stored(body),
         }
     }
 }
@@ -72,9 +89,18 @@ impl Body for CacheBody {
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
-        let polled = Pin::new(self.inner.get_mut()).poll_frame(cx);
-        if let Poll::Ready(None) = polled {
-            self.ended = true;
+        let polled = match &mut self.inner {
+            Inner::Stored(b) => Pin::new(b).poll_frame(cx).map_err(BoxError::from),
+            Inner::Boxed(b) => Pin::new(b.get_mut()).poll_frame(cx),
+        };
+        if let Poll::Ready(frame) = &polled {
+            // Keep up with the inner body's end: a caller may stop polling as soon as a body
+            // says it has ended (hyper does), and a tee waits for exactly that to commit.
+            self.ended = frame.is_none()
+                || match &mut self.inner {
+                    Inner::Stored(b) => b.is_end_stream(),
+                    Inner::Boxed(b) => b.get_mut().is_end_stream(),
+                };
         }
         polled
     }
@@ -111,6 +137,10 @@ pub(crate) struct Tee<B, W> {
     state: TeeState<W>,
     counters: Arc<Counters>,
     flight: Option<FlightGuard>,
+    /// The origin body's last frame, handed over once the variant is committed: a caller may
+    /// stop polling as soon as it has the last bytes (hyper does, once a known length is
+    /// complete), so the commit cannot wait for a poll that returns `None`.
+    last: Option<Frame<Bytes>>,
 }
 
 impl<B, W> Tee<B, W> {
@@ -125,6 +155,7 @@ impl<B, W> Tee<B, W> {
             state: TeeState::Idle(writer),
             counters,
             flight,
+            last: None,
         }
     }
 }
@@ -178,10 +209,21 @@ where
                         }
                         Err(e) => this.store_failed(&e),
                     }
-                    return Poll::Ready(None);
+                    return Poll::Ready(this.last.take().map(Ok));
+                }
+                TeeState::Idle(_) if this.last.is_some() => {
+                    let TeeState::Idle(w) =
+                        std::mem::replace(&mut this.state, TeeState::PassThrough)
+                    else {
+                        unreachable!("matched above")
+                    };
+                    this.state = TeeState::Committing(Box::pin(w.commit()));
                 }
                 TeeState::Idle(_) | TeeState::PassThrough => break,
             }
+        }
+        if let Some(frame) = this.last.take() {
+            return Poll::Ready(Some(Ok(frame))); // the store gave up; pass the frame on
         }
         match ready!(this.upstream.as_mut().poll_frame(cx)) {
             Some(Ok(frame)) => {
@@ -194,6 +236,11 @@ where
                         };
                         this.state = TeeState::Writing(Box::pin(w.write(data.clone())));
                     }
+                }
+                let storing = !matches!(this.state, TeeState::PassThrough);
+                if storing && this.upstream.is_end_stream() {
+                    this.last = Some(frame);
+                    return Pin::new(this).poll_frame(cx);
                 }
                 // Trailers are passed on but not stored (RFC 9111 §3.1 allows discarding them).
                 Poll::Ready(Some(Ok(frame)))

@@ -57,6 +57,12 @@ impl Flights {
             finished: false,
         })
     }
+
+    /// Follows the key's flight if one is in progress, without ever leading one.
+    pub(crate) fn follow(&self, key: &CacheKey) -> Option<Waiter> {
+        let map = self.map.lock().unwrap_or_else(PoisonError::into_inner);
+        map.get(key).map(|f| Waiter { flight: f.clone() })
+    }
 }
 
 /// Held by the leader until its response is stored or known not to be.

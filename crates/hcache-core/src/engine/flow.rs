@@ -9,6 +9,7 @@ use http_body_util::BodyExt;
 
 use super::body::{CacheBody, Tee};
 use super::coalesce::{FlightGuard, Role};
+use super::head::reuse_head;
 use super::stats::Counters;
 use super::upstream::{BoxError, Upstream};
 use super::{Engine, Error};
@@ -52,7 +53,11 @@ impl<S: CacheStore> Engine<S> {
         let mut collapsed = false;
         loop {
             let now = inner.clock.now();
-            let variants = self.lookup(&key).await;
+            let variants = if inner.policy.needs_lookup(&parts) {
+                self.lookup(&key).await
+            } else {
+                Vec::new()
+            };
             let decision = inner.policy.decide(&parts, &variants, now);
             tracing::debug!(key = %key, decision = ?DecisionKind::of(&decision), "hcache: decision");
             let status = decision.cache_status().collapsed(collapsed);
@@ -103,7 +108,7 @@ impl<S: CacheStore> Engine<S> {
                     return Ok(res);
                 }
                 Decision::Forward(reason @ (ForwardReason::UriMiss | ForwardReason::VaryMiss)) => {
-                    let guard = match self.join_flight(&key, &mut collapsed).await {
+                    let guard = match self.join_flight(&parts, &key, &mut collapsed).await {
                         Joined::Leader(g) => Some(g),
                         Joined::Waited => continue,
                         Joined::Alone => None,
@@ -122,7 +127,7 @@ impl<S: CacheStore> Engine<S> {
                         .await;
                 }
                 Decision::Validate(v) => {
-                    let guard = match self.join_flight(&key, &mut collapsed).await {
+                    let guard = match self.join_flight(&parts, &key, &mut collapsed).await {
                         Joined::Leader(g) => Some(g),
                         Joined::Waited => continue,
                         Joined::Alone => None,
@@ -138,12 +143,27 @@ impl<S: CacheStore> Engine<S> {
 
     /// Joins the key's flight once per request: the first caller leads; a later one waits for
     /// the leader and then decides again, usually finding what the leader stored. After one
-    /// wait the request proceeds on its own, so it never waits twice.
-    async fn join_flight(&self, key: &CacheKey, collapsed: &mut bool) -> Joined {
+    /// wait the request proceeds on its own, so it never waits twice. A HEAD never leads: its
+    /// response is never stored (§4.3.5), so requests waiting on it would find nothing and
+    /// all go forward at once; it may follow a GET.
+    async fn join_flight(
+        &self,
+        parts: &request::Parts,
+        key: &CacheKey,
+        collapsed: &mut bool,
+    ) -> Joined {
         if *collapsed {
             return Joined::Alone;
         }
-        match self.inner.flights.join(key) {
+        let role = if parts.method == http::Method::HEAD {
+            match self.inner.flights.follow(key) {
+                Some(w) => Role::Follower(w),
+                None => return Joined::Alone,
+            }
+        } else {
+            self.inner.flights.join(key)
+        };
+        match role {
             Role::Leader(g) => Joined::Leader(g),
             Role::Follower(w) => {
                 Counters::inc(&self.inner.counters.coalesced);
@@ -195,13 +215,13 @@ impl<S: CacheStore> Engine<S> {
                 CacheBody::empty(),
             )
         } else if parts.method == http::Method::HEAD {
-            (
-                variant.response.response_head(reuse.age),
-                CacheBody::empty(),
-            )
+            (reuse_head(&variant.response, reuse.age), CacheBody::empty())
         } else {
             match self.inner.store.open(key, &variant).await {
-                Ok(b) => (variant.response.response_head(reuse.age), CacheBody::new(b)),
+                Ok(b) => (
+                    reuse_head(&variant.response, reuse.age),
+                    CacheBody::stored(b),
+                ),
                 Err(e) => {
                     self.store_error("open", &e);
                     if let Err(e) = self.inner.store.remove_variant(key, variant.id).await {
@@ -237,7 +257,9 @@ impl<S: CacheStore> Engine<S> {
     {
         let inner = &*self.inner;
         let request_time = inner.clock.now();
-        let sent = upstream.send(Request::from_parts(v.request, body)).await;
+        let mut outgoing = v.request;
+        inner.policy.prepare_upstream(&mut outgoing);
+        let sent = upstream.send(Request::from_parts(outgoing, body)).await;
         let response_time = inner.clock.now();
         let status = CacheStatus::forward(v.reason).collapsed(collapsed);
         let res = match sent {
@@ -314,9 +336,12 @@ impl<S: CacheStore> Engine<S> {
             g.finish(Some(variants[v.index].id));
         }
         let status = status.fwd_status(304);
-        if served.is_none() && !v.conditional {
+        let callers_own = parts.headers.contains_key(http::header::IF_NONE_MATCH)
+            || parts.headers.contains_key(http::header::IF_MODIFIED_SINCE);
+        if served.is_none() && (callers_own || !v.conditional) {
             // The caller's own conditional request, answered 304 for validators we do not
-            // hold: the 304 is the caller's.
+            // hold (§4.3.4 selects no stored response, even when ours were sent too, §4.3.2):
+            // the 304 is the caller's.
             let mut res = Response::from_parts(res_parts, CacheBody::empty());
             self.add_status(res.headers_mut(), &status);
             return Ok(res);
@@ -385,8 +410,9 @@ impl<S: CacheStore> Engine<S> {
     {
         let inner = &*self.inner;
         let request_time = inner.clock.now();
-        let req = Request::from_parts(crate::policy::clone_parts(&parts), body);
-        let res = match upstream.send(req).await {
+        let mut outgoing = crate::policy::clone_parts(&parts);
+        inner.policy.prepare_upstream(&mut outgoing);
+        let res = match upstream.send(Request::from_parts(outgoing, body)).await {
             Ok(res) => res,
             Err(e) => {
                 Counters::inc(&inner.counters.upstream_errors);
@@ -554,17 +580,16 @@ impl<S: CacheStore> Engine<S> {
             }
         }
         Counters::inc(&self.inner.counters.background_revalidations);
-        let engine = self.clone();
-        let key = key.clone();
+        let mark = RefreshMark {
+            engine: self.clone(),
+            key: key.clone(),
+        };
         let send = bg.send.clone();
         bg.spawn.spawn(Box::pin(async move {
-            engine.refresh(&key, request, variant, &*send).await;
-            engine
-                .inner
-                .revalidating
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .remove(&key);
+            mark.engine
+                .refresh(&mark.key, request, variant, &*send)
+                .await;
+            drop(mark);
         }));
         true
     }
@@ -578,13 +603,9 @@ impl<S: CacheStore> Engine<S> {
     ) {
         let inner = &*self.inner;
         let request_time = inner.clock.now();
-        let res = match send
-            .send(Request::from_parts(
-                crate::policy::clone_parts(&request),
-                (),
-            ))
-            .await
-        {
+        let mut outgoing = crate::policy::clone_parts(&request);
+        inner.policy.prepare_upstream(&mut outgoing);
+        let res = match send.send(Request::from_parts(outgoing, ())).await {
             Ok(res) => res,
             Err(e) => {
                 Counters::inc(&inner.counters.upstream_errors);
@@ -656,6 +677,24 @@ fn bad_gateway<S: CacheStore>(engine: &Engine<S>, status: CacheStatus) -> Respon
     *res.status_mut() = StatusCode::BAD_GATEWAY;
     engine.add_status(res.headers_mut(), &status.detail("stored body unreadable"));
     res
+}
+
+/// Marks a key as being refreshed in the background; unmarks it when dropped — after the
+/// refresh, or if the runtime drops the task without running it — so a key is never stuck.
+struct RefreshMark<S> {
+    engine: Engine<S>,
+    key: CacheKey,
+}
+
+impl<S> Drop for RefreshMark<S> {
+    fn drop(&mut self) {
+        self.engine
+            .inner
+            .revalidating
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&self.key);
+    }
 }
 
 /// What joining a flight made of a request.

@@ -7,6 +7,7 @@
 mod body;
 mod coalesce;
 mod flow;
+mod head;
 mod stats;
 mod upstream;
 

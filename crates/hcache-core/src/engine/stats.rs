@@ -40,7 +40,9 @@ counters! {
     stored,
     /// Responses that were not stored because they were larger than the store allows.
     too_large,
-    /// Stored responses invalidated (unsafe methods, HEAD mismatches).
+    /// Invalidations: each key invalidated after an unsafe method (counted whether or not
+    /// anything was stored under it: the store is not read first), and each stored GET
+    /// response invalidated by a HEAD response that contradicts it.
     invalidated,
     /// Store operations that failed (the request still succeeded from the origin).
     store_errors,

@@ -11,6 +11,7 @@ mod properties;
 mod reuse;
 mod status;
 mod storing;
+mod surrogate;
 mod targeted;
 mod validation;
 mod vary;

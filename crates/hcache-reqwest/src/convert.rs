@@ -1,0 +1,136 @@
+//! Between reqwest's types and the `http` types the engine speaks. Nothing is parsed or
+//! re-encoded on the way: header maps (repeated field lines, values that are not UTF-8),
+//! bodies and extensions move across as they are.
+
+use http::Extensions;
+use reqwest::{Body, ResponseBuilderExt, Url};
+
+use hcache_core::CacheBody;
+
+/// The URL an origin response came from (after reqwest's redirects), carried beside the
+/// response through the engine.
+#[derive(Debug, Clone)]
+struct OriginUrl(Url);
+
+/// Whether `req` can be expressed as an `http::Request` (its URL as an `http::Uri`). A
+/// request that cannot is passed through uncached rather than failed.
+pub(crate) fn is_representable(req: &reqwest::Request) -> bool {
+    http::Uri::try_from(req.url().as_str()).is_ok()
+}
+
+/// The caller's request as the engine sees it. Its extensions hold reqwest's own (its
+/// per-request timeout) and a copy of the middleware chain's, which carry hcache's
+/// per-request markers (`CacheMode`, `CacheKey`, `StaleIfErrorWindow`).
+pub(crate) fn to_http_request(
+    req: reqwest::Request,
+    middleware_extensions: &Extensions,
+) -> Result<http::Request<Body>, reqwest::Error> {
+    let mut request = http::Request::try_from(req)?;
+    request
+        .extensions_mut()
+        .extend(middleware_extensions.clone());
+    Ok(request)
+}
+
+/// The engine's request, back in reqwest's form for the rest of the chain.
+pub(crate) fn to_reqwest_request(
+    req: http::Request<Body>,
+) -> Result<reqwest::Request, reqwest::Error> {
+    reqwest::Request::try_from(req)
+}
+
+/// An origin response for the engine; its body keeps streaming from the connection.
+pub(crate) fn from_reqwest_response(res: reqwest::Response) -> http::Response<Body> {
+    let url = OriginUrl(res.url().clone());
+    let mut res = http::Response::from(res);
+    res.extensions_mut().insert(url);
+    res
+}
+
+/// The engine's answer as a `reqwest::Response`. Its URL is the origin's when the response
+/// came from the network, and the request's when it came from the cache.
+pub(crate) fn to_reqwest_response(
+    mut res: http::Response<CacheBody>,
+    request_url: Url,
+) -> reqwest::Response {
+    let url = res
+        .extensions_mut()
+        .remove::<OriginUrl>()
+        .map_or(request_url, |u| u.0);
+    // reqwest reads a response's URL from an extension only its response builder can set.
+    if let Ok(carrier) = http::Response::builder().url(url).body(()) {
+        res.extensions_mut()
+            .extend(carrier.into_parts().0.extensions);
+    }
+    reqwest::Response::from(res.map(Body::wrap))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hcache_core::CacheMode;
+    use http::{HeaderValue, Method};
+
+    fn request(url: &str) -> reqwest::Request {
+        reqwest::Request::new(Method::GET, Url::parse(url).expect("url"))
+    }
+
+    #[test]
+    fn request_round_trip_keeps_head_and_markers() {
+        let mut req = request("http://127.0.0.1:1/a?b=c");
+        let headers = req.headers_mut();
+        headers.append("x-multi", HeaderValue::from_static("one"));
+        headers.append("x-multi", HeaderValue::from_static("two"));
+        headers.append(
+            "x-opaque",
+            HeaderValue::from_bytes(b"caf\xe9 \xff").expect("obs-text"),
+        );
+        *req.timeout_mut() = Some(std::time::Duration::from_secs(7));
+        let mut ext = Extensions::new();
+        ext.insert(CacheMode::NoStore);
+
+        let http_req = to_http_request(req, &ext).expect("convertible");
+        assert_eq!(http_req.uri(), "http://127.0.0.1:1/a?b=c");
+        assert_eq!(http_req.extensions().get(), Some(&CacheMode::NoStore));
+        let multi: Vec<_> = http_req.headers().get_all("x-multi").iter().collect();
+        assert_eq!(multi, ["one", "two"]);
+
+        let back = to_reqwest_request(http_req).expect("convertible");
+        assert_eq!(back.url().as_str(), "http://127.0.0.1:1/a?b=c");
+        assert_eq!(
+            back.headers()["x-opaque"].as_bytes(),
+            b"caf\xe9 \xff".as_slice()
+        );
+        assert_eq!(back.headers().get_all("x-multi").iter().count(), 2);
+        assert_eq!(back.timeout(), Some(&std::time::Duration::from_secs(7)));
+    }
+
+    #[test]
+    fn representable_urls() {
+        assert!(is_representable(&request(
+            "http://user:pw@[::1]:8080/x?q={y}#frag"
+        )));
+        let long = format!("http://127.0.0.1:1/?q={}", "a".repeat(70_000));
+        assert!(
+            !is_representable(&request(&long)),
+            "beyond http::Uri's length limit"
+        );
+    }
+
+    #[test]
+    fn cached_response_takes_the_request_url() {
+        let res = http::Response::new(CacheBody::full("hi"));
+        let url = Url::parse("http://127.0.0.1:1/cached").expect("url");
+        let res = to_reqwest_response(res, url.clone());
+        assert_eq!(res.url(), &url);
+    }
+
+    #[test]
+    fn origin_response_keeps_the_origin_url() {
+        let mut res = http::Response::new(CacheBody::empty());
+        let origin = Url::parse("http://127.0.0.1:1/redirected").expect("url");
+        res.extensions_mut().insert(OriginUrl(origin.clone()));
+        let asked = Url::parse("http://127.0.0.1:1/asked").expect("url");
+        assert_eq!(to_reqwest_response(res, asked).url(), &origin);
+    }
+}

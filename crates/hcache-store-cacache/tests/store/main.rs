@@ -1,0 +1,12 @@
+//! The cacache store against real directories: the store contract, the size limit and its
+//! accounting across reopens, garbage collection, metadata updates that leave the disk flat,
+//! corruption, processes killed mid-write, and processes sharing one directory.
+
+mod support;
+
+mod contract;
+mod corruption;
+mod crash;
+mod eviction;
+mod processes;
+mod revalidation;

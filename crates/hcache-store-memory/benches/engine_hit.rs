@@ -1,0 +1,223 @@
+//! The engine's hit path over the memory store, with no network: an in-process origin answers
+//! a fixed 1 KiB `200` with `cache-control: max-age=3600`, and is only asked to fill the cache.
+//!
+//! - `engine/hit_1k_memory`: one browser-like GET (4 fields) built, handed to
+//!   `Engine::handle` for a warm key, and its body read to the end, on a current-thread
+//!   runtime. The request build alone is `engine/floor_request_build`.
+//! - `engine/hit_64_tasks_1000_keys`: 64 tasks on a 2-worker multi-thread runtime, each making
+//!   hits over 1,000 warm keys; reported as hits per second.
+//!
+//! After the runs, `main` checks with `Engine::stats` that every measured request was a hit and
+//! that the origin was called exactly once per key (the fills).
+//!
+//! Run with `cargo bench -p hcache-store-memory --bench engine_hit`; add `-- --test` for a
+//! quick smoke run that checks each benchmark once.
+
+use std::convert::Infallible;
+use std::future::{Future, ready};
+use std::hint::black_box;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use criterion::{Criterion, Throughput};
+use hcache_core::{Engine, Upstream};
+use hcache_store_memory::MemoryStore;
+use http::header::{ACCEPT, ACCEPT_ENCODING, HOST, USER_AGENT};
+use http::{HeaderValue, Request, Response, Uri};
+use http_body_util::{BodyExt, Full};
+
+const BODY_LEN: usize = 1024;
+const KEYS: usize = 1_000;
+const TASKS: usize = 64;
+/// Hits each task makes per measured iteration of the 64-task benchmark.
+const HITS_PER_TASK: u64 = 16;
+
+/// The origin: a fixed 1 KiB response, fresh for an hour. Counts its calls.
+#[derive(Default)]
+struct Origin {
+    calls: AtomicU64,
+}
+
+fn body() -> &'static Bytes {
+    static BODY: OnceLock<Bytes> = OnceLock::new();
+    BODY.get_or_init(|| (0..BODY_LEN).map(|i| (i % 251) as u8).collect())
+}
+
+impl Upstream<()> for Origin {
+    type Body = Full<Bytes>;
+    type Error = Infallible;
+
+    fn send(
+        &self,
+        _request: Request<()>,
+    ) -> impl Future<Output = Result<Response<Full<Bytes>>, Infallible>> + Send {
+        self.calls.fetch_add(1, Relaxed);
+        let res = Response::builder()
+            .header("cache-control", "max-age=3600")
+            .header("content-type", "application/octet-stream")
+            .header("content-length", BODY_LEN)
+            .header("etag", "\"v1\"")
+            .body(Full::new(body().clone()))
+            .expect("valid response");
+        ready(Ok(res))
+    }
+}
+
+/// A browser-like GET of `uri`: absolute target and 4 fields, named by the `http` crate's
+/// constants as clients do (a name given as a string is parsed on every insert).
+fn request(uri: &Uri) -> Request<()> {
+    let mut req = Request::new(());
+    *req.uri_mut() = uri.clone();
+    let h = req.headers_mut();
+    h.insert(HOST, HeaderValue::from_static("example.com"));
+    h.insert(
+        USER_AGENT,
+        HeaderValue::from_static("Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Firefox/128.0"),
+    );
+    h.insert(ACCEPT, HeaderValue::from_static("*/*"));
+    h.insert(
+        ACCEPT_ENCODING,
+        HeaderValue::from_static("gzip, deflate, br"),
+    );
+    req
+}
+
+fn uris() -> Vec<Uri> {
+    (0..KEYS)
+        .map(|i| {
+            format!("https://example.com/assets/{i}.js?v=3")
+                .parse()
+                .unwrap()
+        })
+        .collect()
+}
+
+/// One request through the engine, its body read to the end; returns the body length.
+async fn hit(engine: &Engine<MemoryStore>, origin: &Origin, uri: &Uri) -> usize {
+    let res = engine
+        .handle(request(uri), origin)
+        .await
+        .expect("no upstream error");
+    let body = res.into_body().collect().await.expect("body").to_bytes();
+    body.len()
+}
+
+fn engine() -> Engine<MemoryStore> {
+    Engine::new(MemoryStore::default())
+}
+
+/// Asserts that everything but the fills was a hit.
+fn check(name: &str, engine: &Engine<MemoryStore>, origin: &Origin, fills: u64) {
+    let s = engine.stats();
+    assert_eq!(origin.calls.load(Relaxed), fills, "{name}: origin calls");
+    assert_eq!(s.engine.misses, fills, "{name}: misses");
+    assert_eq!(s.engine.stored, fills, "{name}: stored");
+    assert_eq!(
+        s.engine.hits,
+        s.engine.requests - fills,
+        "{name}: every other request a hit"
+    );
+    assert_eq!(s.store.entries, fills, "{name}: entries");
+    println!(
+        "{name}: {} requests, {} hits, {} origin calls",
+        s.engine.requests,
+        s.engine.hits,
+        origin.calls.load(Relaxed)
+    );
+}
+
+fn hit_1k(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let (engine, origin) = (engine(), Origin::default());
+    let uri: Uri = "https://example.com/assets/app.js?v=3".parse().unwrap();
+    // Fill.
+    assert_eq!(rt.block_on(hit(&engine, &origin, &uri)), BODY_LEN);
+
+    let mut g = c.benchmark_group("engine");
+    g.warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+        .sample_size(50)
+        .throughput(Throughput::Elements(1));
+    g.bench_function("hit_1k_memory", |b| {
+        b.iter_custom(|iters| {
+            rt.block_on(async {
+                let start = Instant::now();
+                for _ in 0..iters {
+                    black_box(hit(&engine, &origin, black_box(&uri)).await);
+                }
+                start.elapsed()
+            })
+        })
+    });
+    g.bench_function("floor_request_build", |b| {
+        b.iter(|| request(black_box(&uri)))
+    });
+    g.finish();
+    check("engine/hit_1k_memory", &engine, &origin, 1);
+}
+
+fn hit_64_tasks(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
+    let engine = engine();
+    let origin = Arc::new(Origin::default());
+    let uris = Arc::new(uris());
+    // Fill every key once.
+    rt.block_on(async {
+        for u in uris.iter() {
+            assert_eq!(hit(&engine, &origin, u).await, BODY_LEN);
+        }
+    });
+    assert_eq!(engine.stats().store.entries, KEYS as u64);
+
+    let mut g = c.benchmark_group("engine");
+    g.warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(4))
+        .sample_size(20)
+        .throughput(Throughput::Elements(TASKS as u64 * HITS_PER_TASK));
+    g.bench_function("hit_64_tasks_1000_keys", |b| {
+        b.iter_custom(|iters| {
+            rt.block_on(async {
+                let start = Instant::now();
+                let tasks: Vec<_> = (0..TASKS)
+                    .map(|t| {
+                        let (engine, origin, uris) = (engine.clone(), origin.clone(), uris.clone());
+                        tokio::spawn(async move {
+                            // Each task walks the keys from its own offset, with a stride
+                            // coprime to 1,000, so tasks spread over all keys and shards.
+                            let mut k = t * (KEYS / TASKS);
+                            for _ in 0..iters * HITS_PER_TASK {
+                                black_box(hit(&engine, &origin, &uris[k]).await);
+                                k = (k + 7) % KEYS;
+                            }
+                        })
+                    })
+                    .collect();
+                for t in tasks {
+                    t.await.expect("task");
+                }
+                start.elapsed()
+            })
+        })
+    });
+    g.finish();
+    check(
+        "engine/hit_64_tasks_1000_keys",
+        &engine,
+        &origin,
+        KEYS as u64,
+    );
+}
+
+fn main() {
+    let mut c = Criterion::default().configure_from_args();
+    hit_1k(&mut c);
+    hit_64_tasks(&mut c);
+    c.final_summary();
+}
