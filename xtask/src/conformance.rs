@@ -249,14 +249,14 @@ fn check_summary(stdout: &str, report: &Report) {
         }
     }
     let totals = report.totals();
-    if let Some((passed, failed, ignored)) = summary {
-        if (passed, failed, ignored) != (totals.passed, totals.failed, totals.ignored) {
-            eprintln!(
-                "warning: libtest reported {passed} passed, {failed} failed, {ignored} ignored, \
+    if let Some((passed, failed, ignored)) = summary
+        && (passed, failed, ignored) != (totals.passed, totals.failed, totals.ignored)
+    {
+        eprintln!(
+            "warning: libtest reported {passed} passed, {failed} failed, {ignored} ignored, \
                  but {} passed, {} failed, {} ignored were read from its output",
-                totals.passed, totals.failed, totals.ignored
-            );
-        }
+            totals.passed, totals.failed, totals.ignored
+        );
     }
 }
 

@@ -70,10 +70,10 @@ impl CachePolicy {
 /// path's directory).
 fn resolve(base: &Uri, host: Option<&[u8]>, reference: &str) -> Option<Uri> {
     let reference = reference.trim();
-    if let Ok(u) = reference.parse::<Uri>() {
-        if u.scheme().is_some() {
-            return Some(u);
-        }
+    if let Ok(u) = reference.parse::<Uri>()
+        && u.scheme().is_some()
+    {
+        return Some(u);
     }
     // RFC 3986 §4.2: a reference that starts with `scheme:` is absolute, never relative; one
     // `Uri` cannot read names no resolvable target.

@@ -42,4 +42,7 @@ pub use engine::{
     BackgroundSend, BackgroundTask, BoxError, CacheBody, Engine, EngineBuilder, EngineStats, Error,
     Spawn, Stats, Upstream,
 };
-pub use store::{CacheStore, StoreError, StoreStats, StoreWriter, StoredBody, Variant, VariantId};
+pub use store::{
+    CacheStore, StoreError, StoreStats, StoreTee, StoreWriter, StoredBody, TeeOutcome, Variant,
+    VariantId,
+};

@@ -88,10 +88,10 @@ impl CachePolicy {
     /// surrogate ([`CacheOptions::surrogate_control`]), it appends its `Surrogate-Capability`
     /// (W3C Edge Architecture 1.0 §4) so the origin can address `Surrogate-Control` to it.
     pub fn prepare_upstream(&self, req: &mut request::Parts) {
-        if let Some(token) = self.opts.surrogate_token.as_deref() {
-            if let Some(v) = crate::directives::surrogate_capability(token) {
-                req.headers.append(SURROGATE_CAPABILITY, v);
-            }
+        if let Some(token) = self.opts.surrogate_token.as_deref()
+            && let Some(v) = crate::directives::surrogate_capability(token)
+        {
+            req.headers.append(SURROGATE_CAPABILITY, v);
         }
     }
 

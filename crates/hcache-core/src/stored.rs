@@ -79,10 +79,10 @@ pub(crate) fn directives(headers: &HeaderMap, opts: &CacheOptions) -> (ResponseD
             return (d, true);
         }
     }
-    if let Some(token) = opts.surrogate_token.as_deref() {
-        if let Some(d) = surrogate_directives(headers, token) {
-            return (d, true);
-        }
+    if let Some(token) = opts.surrogate_token.as_deref()
+        && let Some(d) = surrogate_directives(headers, token)
+    {
+        return (d, true);
     }
     (
         ResponseDirectives::parse(headers, &http::header::CACHE_CONTROL),

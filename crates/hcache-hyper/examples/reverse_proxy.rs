@@ -10,7 +10,6 @@
 //!
 //! Stores: `memory` is hcache-store-memory with its defaults (64 MiB, 4 MiB per entry);
 //! `cacache:DIR` is hcache-store-cacache in DIR with its defaults (256 MiB, 32 MiB per entry);
-//! `tiered:DIR` parses but is refused until hcache-store-tiered exists.
 //!
 //! Defaults: `--store memory`, `--mode shared` (a proxy is a shared cache, RFC 9111 §1),
 //! connect timeout 5 s, header timeout 30 s.
@@ -60,6 +59,7 @@ use hcache_core::CacheStore;
 use hcache_hyper::{CacheBody, CacheLayer, CacheOptions};
 use hcache_store_cacache::{CacacheOptions, CacacheStore};
 use hcache_store_memory::MemoryStore;
+use hcache_store_tiered::TieredStore;
 use http::header::{self, HeaderMap, HeaderName};
 use http::uri::{Authority, PathAndQuery, Scheme};
 use http::{Request, Response, StatusCode, Uri, Version};
@@ -221,24 +221,31 @@ pub(crate) async fn serve(listener: TcpListener, config: Config) -> Result<Infal
     match &config.store {
         StoreChoice::Memory => Ok(run(listener, &config, options, MemoryStore::default()).await),
         StoreChoice::Cacache(dir) => {
-            // The store re-parses stored heads with the engine's options, so it gets them too.
-            let store_options = CacacheOptions::default().cache_options(options.clone());
-            let path = dir.clone();
-            // Opening scans the directory, blocking.
-            let opened =
-                tokio::task::spawn_blocking(move || CacacheStore::open(path, store_options)).await;
-            let store = match opened {
-                Ok(Ok(store)) => store,
-                Ok(Err(e)) => return Err(format!("--store cacache:{}: {e}", dir.display())),
-                Err(e) => return Err(format!("--store cacache:{}: {e}", dir.display())),
-            };
+            let store = open_disk(dir, &options, "cacache").await?;
             Ok(run(listener, &config, options, store).await)
         }
-        StoreChoice::Tiered(dir) => Err(format!(
-            "--store tiered:{}: the tiered store is not available yet \
-             (crates/hcache-store-tiered does not exist)",
-            dir.display()
-        )),
+        StoreChoice::Tiered(dir) => {
+            let disk = open_disk(dir, &options, "tiered").await?;
+            let store = TieredStore::new(MemoryStore::default(), disk);
+            Ok(run(listener, &config, options, store).await)
+        }
+    }
+}
+
+/// Opens the disk store in `dir` (for `--store cacache:` and `tiered:`).
+async fn open_disk(
+    dir: &std::path::Path,
+    options: &CacheOptions,
+    flag: &str,
+) -> Result<CacacheStore, String> {
+    // The store re-parses stored heads with the engine's options, so it gets them too.
+    let store_options = CacacheOptions::default().cache_options(options.clone());
+    let path = dir.to_path_buf();
+    // Opening scans the directory, blocking.
+    match tokio::task::spawn_blocking(move || CacacheStore::open(path, store_options)).await {
+        Ok(Ok(store)) => Ok(store),
+        Ok(Err(e)) => Err(format!("--store {flag}:{}: {e}", dir.display())),
+        Err(e) => Err(format!("--store {flag}:{}: {e}", dir.display())),
     }
 }
 

@@ -201,6 +201,8 @@ macro_rules! for_each_store {
     (@memory $limit:expr) => { $crate::support::stores::memory_max_entry_size($limit) };
     (@cacache) => { $crate::support::stores::cacache(None) };
     (@cacache $limit:expr) => { $crate::support::stores::cacache(Some($limit)) };
+    (@tiered) => { $crate::support::stores::tiered(None) };
+    (@tiered $limit:expr) => { $crate::support::stores::tiered(Some($limit)) };
     ($($name:ident $([max_entry_size = $limit:expr])?),* $(,)?) => {
         $(
             mod $name {
@@ -213,6 +215,12 @@ macro_rules! for_each_store {
                 async fn cacache() {
                     // The directory lives as long as the scenario.
                     let (store, _dir) = $crate::for_each_store!(@cacache $($limit)?);
+                    super::$name(store).await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn tiered() {
+                    let (store, _dir) = $crate::for_each_store!(@tiered $($limit)?);
                     super::$name(store).await;
                 }
             }
@@ -246,5 +254,16 @@ pub mod stores {
         }
         let store = CacacheStore::open(dir.path(), options).expect("open the cacache store");
         (store, dir)
+    }
+
+    /// A memory store in front of a fresh disk store (limits as for [`cacache`]).
+    pub fn tiered(
+        max_entry_size: Option<u64>,
+    ) -> (
+        hcache_store_tiered::TieredStore<MemoryStore, hcache_store_cacache::CacacheStore>,
+        tempfile::TempDir,
+    ) {
+        let (disk, dir) = cacache(max_entry_size);
+        (hcache_store_tiered::TieredStore::new(memory(), disk), dir)
     }
 }

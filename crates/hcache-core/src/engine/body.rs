@@ -227,15 +227,15 @@ where
         }
         match ready!(this.upstream.as_mut().poll_frame(cx)) {
             Some(Ok(frame)) => {
-                if let Some(data) = frame.data_ref() {
-                    if let TeeState::Idle(_) = this.state {
-                        let TeeState::Idle(w) =
-                            std::mem::replace(&mut this.state, TeeState::PassThrough)
-                        else {
-                            unreachable!("checked above")
-                        };
-                        this.state = TeeState::Writing(Box::pin(w.write(data.clone())));
-                    }
+                if let Some(data) = frame.data_ref()
+                    && let TeeState::Idle(_) = this.state
+                {
+                    let TeeState::Idle(w) =
+                        std::mem::replace(&mut this.state, TeeState::PassThrough)
+                    else {
+                        unreachable!("checked above")
+                    };
+                    this.state = TeeState::Writing(Box::pin(w.write(data.clone())));
                 }
                 let storing = !matches!(this.state, TeeState::PassThrough);
                 if storing && this.upstream.is_end_stream() {

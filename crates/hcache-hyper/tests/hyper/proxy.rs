@@ -374,21 +374,18 @@ fn arguments_parse() {
     }
 }
 
-#[tokio::test]
-async fn tiered_store_is_not_available_yet() {
-    let config = config(
-        "127.0.0.1:9".parse().unwrap(),
-        &["--store", "tiered:/nonexistent"],
-    );
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let err = within(5, "tiered", serve(listener, config))
-        .await
-        .unwrap_err();
-    assert!(err.contains("not available yet"), "{err}");
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cacache_store_caches_on_disk() {
+    disk_store_caches("cacache").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn cacache_store_caches_on_disk() {
+async fn tiered_store_caches_in_memory_over_disk() {
+    disk_store_caches("tiered").await;
+}
+
+/// `--store KIND:DIR` caches, keeps repeated lines, and writes to DIR.
+async fn disk_store_caches(kind: &str) {
     let dir = tempfile::tempdir().unwrap();
     let origin = Origin::start(|_, n| async move {
         reply(
@@ -402,7 +399,7 @@ async fn cacache_store_caches_on_disk() {
         )
     })
     .await;
-    let store = format!("cacache:{}", dir.path().display());
+    let store = format!("{kind}:{}", dir.path().display());
     let proxy = proxy(origin.addr(), &["--store", &store]).await;
     let client = client();
     let mut got = Vec::new();

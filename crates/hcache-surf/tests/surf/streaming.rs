@@ -29,10 +29,10 @@ async fn read_streaming(mut res: surf::Response, mut gate: Option<Sender<()>>) -
         }
         sum.update(&buf[..n]);
         len += n as u64;
-        if len >= MIB as u64 {
-            if let Some(gate) = gate.take() {
-                gate.send(()).await.expect("origin waits");
-            }
+        if len >= MIB as u64
+            && let Some(gate) = gate.take()
+        {
+            gate.send(()).await.expect("origin waits");
         }
     }
 }

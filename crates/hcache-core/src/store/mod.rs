@@ -10,6 +10,10 @@
 //! An entry it cannot decode (an older format, corruption) is a miss that it removes — never
 //! an error that reaches the caller, and never wrong bytes.
 
+mod tee;
+
+pub use tee::{StoreTee, TeeOutcome};
+
 use std::borrow::Borrow;
 use std::future::Future;
 use std::sync::Arc;
