@@ -5,7 +5,9 @@
 
 mod ci;
 mod conformance;
+mod libtest;
 mod public_suite;
+mod report;
 mod section;
 mod util;
 
@@ -25,7 +27,7 @@ struct Task {
 const TASKS: &[Task] = &[
     Task {
         name: "conformance",
-        about: "run hcache-core's policy tests and report them per RFC section",
+        about: "the main job: our RFC scenarios and the public suite, reported per section; writes docs/conformance.md",
         run: conformance::run,
     },
     Task {

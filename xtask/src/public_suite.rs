@@ -46,7 +46,7 @@ pub(crate) struct TestMeta {
     /// The test's kind.
     pub(crate) kind: Kind,
     /// Tests that must pass for this one to count.
-    depends_on: Vec<String>,
+    pub(crate) depends_on: Vec<String>,
 }
 
 /// How a test ended, scored as the suite's own display does.

@@ -13,6 +13,9 @@
 //! has the `rfc<digits>` prefix but no section, such as
 //! `rfc9211_cache_status_hit`, names the whole RFC.
 //!
+//! The W3C Edge Architecture note (`Surrogate-Control`), which has no RFC number, is named
+//! by the prefix `edge_arch_` (`edge_arch_s3_targeted_max_age`).
+//!
 //! When the matching segment has no `rfc<digits>_` prefix, the RFC is taken
 //! from the nearest enclosing module that has one (so `rfc5861::s3_foo` is
 //! RFC 5861 §3), and is RFC 9111 otherwise.
@@ -21,6 +24,9 @@ use std::fmt;
 
 /// RFC assumed when no segment of a test's path carries an `rfc<digits>` prefix.
 pub(crate) const DEFAULT_RFC: u32 = 9111;
+
+/// Stands for the W3C Edge Architecture Specification 1.0 (no RFC number).
+pub(crate) const EDGE_ARCH: u32 = u32::MAX;
 
 /// An RFC, optionally narrowed to a numbered section.
 ///
@@ -35,7 +41,11 @@ pub(crate) struct Section {
 
 impl fmt::Display for Section {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "RFC {}", self.rfc)?;
+        if self.rfc == EDGE_ARCH {
+            f.write_str("W3C Edge Arch")?;
+        } else {
+            write!(f, "RFC {}", self.rfc)?;
+        }
         for (i, part) in self.parts.iter().enumerate() {
             let sep = if i == 0 { " §" } else { "." };
             write!(f, "{sep}{part}")?;
@@ -103,6 +113,12 @@ struct Segment {
 
 /// Parses one `::`-separated segment, or returns `None` if it names no section.
 fn parse_segment(segment: &str) -> Option<Segment> {
+    if let Some(rest) = segment.strip_prefix("edge_arch_") {
+        return parse_section(rest).map(|parts| Segment {
+            rfc: Some(EDGE_ARCH),
+            parts,
+        });
+    }
     let mut rest = segment;
     let mut rfc = None;
     if let Some(after) = segment.strip_prefix("rfc") {
@@ -163,6 +179,14 @@ mod tests {
     /// The display name of the group of `path`.
     fn name(path: &str) -> String {
         group_of(path).to_string()
+    }
+
+    #[test]
+    fn edge_architecture_note() {
+        assert_eq!(
+            name("surrogate::edge_arch_s3_targeted_max_age"),
+            "W3C Edge Arch §3"
+        );
     }
 
     #[test]
