@@ -2,7 +2,7 @@
 //! hyper-util client, and prints each response's `Cache-Status` (RFC 9211).
 //!
 //! ```text
-//! cargo run -p hcache-hyper --example cache_status
+//! cargo run -p hcache-hyper --example hyper_cache_status
 //! ```
 
 use std::convert::Infallible;

@@ -2,7 +2,7 @@
 //! each response's `Cache-Status`.
 //!
 //! ```text
-//! cargo run -p hcache-surf --example cache_status
+//! cargo run -p hcache-surf --example surf_cache_status
 //! ```
 
 use async_std::io::BufReader;

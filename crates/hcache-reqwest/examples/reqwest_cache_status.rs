@@ -2,7 +2,7 @@
 //! a few times, and prints what the cache did with each (its `Cache-Status`).
 //!
 //! ```text
-//! cargo run -p hcache-reqwest --example cache_status
+//! cargo run -p hcache-reqwest --example reqwest_cache_status
 //! ```
 
 use std::convert::Infallible;
