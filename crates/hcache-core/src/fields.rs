@@ -4,8 +4,8 @@
 
 use std::time::SystemTime;
 
-use http::HeaderMap;
-use http::header::{AGE, HeaderName};
+use http::header::HeaderName;
+use http::{HeaderMap, HeaderValue};
 
 use crate::directives::list::{delta_seconds, trim_ows};
 
@@ -144,19 +144,13 @@ pub enum AgeValue {
     Invalid,
 }
 
-/// Reads `Age` (§5.1): a list, several field lines, or anything other than digits is
-/// invalid. §5.1 suggests using the first of several lines; we treat them as a list instead
-/// (which is what several lines of one field mean, RFC 9110 §5.3) and so as invalid: a
-/// response whose age is ambiguous is stale, never wrongly fresh.
-pub(crate) fn age(headers: &HeaderMap) -> AgeValue {
-    let mut lines = headers.get_all(AGE).iter();
-    match (lines.next(), lines.next()) {
-        (None, _) => AgeValue::Absent,
-        (Some(_), Some(_)) => AgeValue::Invalid,
-        (Some(v), None) => {
-            delta_seconds(trim_ows(v.as_bytes())).map_or(AgeValue::Invalid, AgeValue::Valid)
-        }
-    }
+/// Reads `Age` (§5.1) from its only field line: a list or anything other than digits is
+/// invalid. Several field lines are invalid too (the caller sees them): §5.1 suggests using
+/// the first of several lines; we treat them as a list instead (which is what several lines of
+/// one field mean, RFC 9110 §5.3) and so as invalid: a response whose age is ambiguous is
+/// stale, never wrongly fresh.
+pub(crate) fn age_value(line: &HeaderValue) -> AgeValue {
+    delta_seconds(trim_ows(line.as_bytes())).map_or(AgeValue::Invalid, AgeValue::Valid)
 }
 
 /// The `Expires` field as read by §5.3.
@@ -168,11 +162,9 @@ pub enum ExpiresValue {
     Invalid,
 }
 
-/// Reads `Expires` (§5.3): the first field line; invalid dates mean "already expired".
-pub(crate) fn expires(headers: &HeaderMap) -> Option<ExpiresValue> {
-    headers
-        .get(http::header::EXPIRES)
-        .map(|v| parse_http_date(v.as_bytes()).map_or(ExpiresValue::Invalid, ExpiresValue::At))
+/// Reads `Expires` (§5.3) from its first field line: an invalid date means "already expired".
+pub(crate) fn expires_value(line: &HeaderValue) -> ExpiresValue {
+    parse_http_date(line.as_bytes()).map_or(ExpiresValue::Invalid, ExpiresValue::At)
 }
 
 /// An entity-tag (RFC 9110 §8.8.3), borrowed from a field value.
@@ -234,8 +226,16 @@ pub(crate) fn secs_between(later: SystemTime, earlier: SystemTime) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use http::HeaderValue;
+    use http::header::{AGE, EXPIRES};
     use std::time::{Duration, UNIX_EPOCH};
+
+    fn age(h: &HeaderMap) -> AgeValue {
+        crate::stored::Facts::parse(h, &crate::CacheOptions::default()).age
+    }
+
+    fn expires(h: &HeaderMap) -> Option<ExpiresValue> {
+        crate::stored::Facts::parse(h, &crate::CacheOptions::default()).expires
+    }
 
     const T: u64 = 784_111_777; // Sun, 06 Nov 1994 08:49:37 GMT
 
@@ -321,7 +321,7 @@ mod tests {
     fn s5_3_invalid_expires_is_expired() {
         let mut h = HeaderMap::new();
         assert_eq!(expires(&h), None);
-        h.insert(http::header::EXPIRES, HeaderValue::from_static("0"));
+        h.insert(EXPIRES, HeaderValue::from_static("0"));
         assert_eq!(expires(&h), Some(ExpiresValue::Invalid));
     }
 

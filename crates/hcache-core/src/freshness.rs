@@ -114,7 +114,7 @@ impl StoredResponse {
                 source: LifetimeSource::Heuristic,
             };
         }
-        let Some(lm) = self.facts.last_modified else {
+        let Some(lm) = self.last_modified() else {
             return none;
         };
         let since = secs_between(self.date_or_received(), lm)

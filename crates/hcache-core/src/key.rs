@@ -154,6 +154,34 @@ fn write_normalized_uri(out: &mut String, uri: &Uri, host_header: Option<&[u8]>)
         out.push('/');
     }
     normalize_percent(out, pq);
+    if let (Some(authority), Some(host)) = (uri.authority(), host_header) {
+        push_disagreeing_host(out, uri.scheme_str(), authority.as_str(), host);
+    }
+}
+
+/// An absolute URI with a `Host` naming another authority. A proxy would ignore that `Host`
+/// (RFC 9112 §3.2.2), but a client sends it, and the origin answers for the host it names: the
+/// response is not the URI's own, so the key says which `Host` it answered (RFC 9111 §7.1,
+/// cache poisoning). Nothing is added when both name the same authority.
+fn push_disagreeing_host(out: &mut String, scheme: Option<&str>, authority: &str, host: &[u8]) {
+    let default = match scheme.unwrap_or("http") {
+        s if s.eq_ignore_ascii_case("http") => Some(80),
+        s if s.eq_ignore_ascii_case("https") => Some(443),
+        _ => None,
+    };
+    let (uri_host, uri_port) = host_port(authority);
+    let same = std::str::from_utf8(host)
+        .ok()
+        .and_then(|h| h.parse::<http::uri::Authority>().ok())
+        .is_some_and(|h| {
+            h.host().eq_ignore_ascii_case(uri_host)
+                && h.port_u16().or(default) == uri_port.or(default)
+        });
+    if !same {
+        // A space never occurs in a URI: this cannot collide with another target's key.
+        out.push_str(" host=");
+        push_lowercase(out, &String::from_utf8_lossy(host));
+    }
 }
 
 /// The host and port of an authority, exactly as `Authority::host` and
@@ -277,6 +305,33 @@ mod tests {
         let uri: Uri = "/path".parse().unwrap();
         let k = CacheKey::from_method_uri(&Method::GET, &uri, Some(b"Example.COM:80"));
         assert_eq!(k.as_str(), "GET http://example.com/path");
+    }
+
+    #[test]
+    fn s7_1_host_naming_another_authority_is_part_of_the_key() {
+        let key_with = |uri: &str, host: &[u8]| {
+            CacheKey::from_method_uri(&Method::GET, &uri.parse().unwrap(), Some(host))
+                .as_str()
+                .to_owned()
+        };
+        let plain = key(Method::GET, "http://a.test/x");
+        for same in [&b"a.test"[..], b"A.Test:80", b"a.test:80"] {
+            assert_eq!(key_with("http://a.test/x", same), plain);
+        }
+        assert_eq!(
+            key_with("https://a.test/x", b"a.test:443"),
+            "GET https://a.test/x"
+        );
+        assert_eq!(
+            key_with("http://a.test/x", b"Evil.test"),
+            "GET http://a.test/x host=evil.test"
+        );
+        assert_ne!(key_with("http://a.test/x", b"a.test:8080"), plain);
+        assert_ne!(
+            key_with("http://a.test:8080/x", b"a.test"),
+            key(Method::GET, "http://a.test:8080/x")
+        );
+        assert_ne!(key_with("http://a.test/x", b"not a host"), plain);
     }
 
     #[test]

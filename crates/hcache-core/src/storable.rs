@@ -3,14 +3,14 @@
 
 use std::time::SystemTime;
 
-use http::header::AUTHORIZATION;
+use http::header::{AUTHORIZATION, CACHE_CONTROL};
 use http::{Method, request, response};
 
 use crate::directives::RequestDirectives;
 use crate::options::CacheMode;
 use crate::overrides::RequestOverrides;
 use crate::policy::CachePolicy;
-use crate::stored::{Facts, StoredResponse};
+use crate::stored::{Admitted, Facts, Scan, StoredResponse};
 use crate::vary::VaryKey;
 
 /// Why a response was not stored.
@@ -56,12 +56,28 @@ pub enum NotStorable {
     /// `Vary: *` (or an unreadable `Vary`): the response could never be selected (§4.1).
     #[error("Vary: * never matches")]
     VaryStar,
+    /// A transfer coding other than one `chunked` was left on the body, or `Transfer-Encoding`
+    /// came with `Content-Length` (RFC 9112 §6.1, §6.3): the bytes received are not plainly
+    /// the content, or their length is in doubt.
+    #[error("Transfer-Encoding other than chunked, or beside Content-Length")]
+    Framing,
+    /// A shared cache and a `Cache-Control` member outside the grammar (a name or argument
+    /// that is not a token, an unterminated quoted-string, whitespace around `=`): it may be a
+    /// mangled `private` or `no-store`, so the response is not stored (fail closed).
+    #[error("shared cache and Cache-Control is malformed")]
+    Malformed,
 }
 
 impl CachePolicy {
     /// Decides whether a response may be stored (§3) and, if so, captures its metadata: the
     /// header section minus what §3.1 excludes, the selecting request fields (§4.1), and the
     /// request and response times for the age calculation (§4.2.3).
+    ///
+    /// The stored metadata keeps a copy of `res`'s header section (one reference-count
+    /// increment per field value, and the map's own allocations). A caller that owns the
+    /// response head and has no further use for it should call
+    /// [`CachePolicy::store_owned`] instead, which moves the header section in and so copies
+    /// nothing; both decide and capture the same way.
     ///
     /// ```
     /// use std::time::SystemTime;
@@ -83,33 +99,99 @@ impl CachePolicy {
         request_time: SystemTime,
         response_time: SystemTime,
     ) -> Result<StoredResponse, NotStorable> {
-        let facts = self.check_storable(req, res)?;
-        let vary =
-            VaryKey::capture(&res.headers, &req.headers).map_err(|_| NotStorable::VaryStar)?;
+        let admitted = self.admit(req, res)?;
         Ok(StoredResponse::capture(
-            res,
+            res.status,
+            res.version,
+            res.headers.clone(),
+            admitted,
             request_time,
             response_time,
-            vary,
-            facts,
             &self.opts,
         ))
     }
 
+    /// [`CachePolicy::store`] for a caller that owns the response head and does not need it
+    /// afterwards: the head's header section becomes the stored one, without a copy. On
+    /// refusal the head is handed back untouched, with the reason.
+    ///
+    /// Both exist because the cost of storing is mostly that copy: an adapter that forwards
+    /// the response to its client after storing it keeps the head and calls `store`; one
+    /// that stores a response nobody else will see (a background revalidation) or that
+    /// rebuilds the head to send from the stored metadata calls this. The decision and the
+    /// stored metadata are the same either way. The head's extensions are dropped, as
+    /// `store` never stores them.
+    ///
+    /// ```
+    /// use std::time::SystemTime;
+    /// use hcache_core::{CachePolicy, CacheOptions, NotStorable};
+    ///
+    /// let policy = CachePolicy::new(CacheOptions::default());
+    /// let req = http::Request::get("https://example.com/").body(()).unwrap().into_parts().0;
+    /// let res = http::Response::builder()
+    ///     .header("cache-control", "max-age=60")
+    ///     .body(()).unwrap().into_parts().0;
+    /// let now = SystemTime::now();
+    /// let stored = policy.store_owned(&req, res, now, now).unwrap();
+    /// assert_eq!(stored.freshness_lifetime(policy.options()).secs, 60);
+    ///
+    /// let res = http::Response::builder()
+    ///     .header("cache-control", "no-store")
+    ///     .body(()).unwrap().into_parts().0;
+    /// let (why, res) = policy.store_owned(&req, res, now, now).unwrap_err();
+    /// assert_eq!(why, NotStorable::ResponseNoStore);
+    /// assert_eq!(res.headers["cache-control"], "no-store");
+    /// ```
+    pub fn store_owned(
+        &self,
+        req: &request::Parts,
+        res: response::Parts,
+        request_time: SystemTime,
+        response_time: SystemTime,
+    ) -> Result<StoredResponse, (NotStorable, response::Parts)> {
+        match self.admit(req, &res) {
+            Ok(admitted) => Ok(StoredResponse::capture(
+                res.status,
+                res.version,
+                res.headers,
+                admitted,
+                request_time,
+                response_time,
+                &self.opts,
+            )),
+            Err(why) => Err((why, res)),
+        }
+    }
+
     /// Whether a response may be stored (§3), without capturing it.
     pub fn storable(&self, req: &request::Parts, res: &response::Parts) -> Result<(), NotStorable> {
-        self.check_storable(req, res)?;
-        if VaryKey::is_unmatchable(&res.headers) {
+        let (_, scan) = self.check_storable(req, res)?;
+        if VaryKey::is_unmatchable(scan.vary, &res.headers) {
             return Err(NotStorable::VaryStar);
         }
         Ok(())
     }
 
-    fn check_storable(
+    /// Everything [`CachePolicy::store`] and [`CachePolicy::store_owned`] decide and
+    /// capture, except the header section itself.
+    #[inline]
+    fn admit(&self, req: &request::Parts, res: &response::Parts) -> Result<Admitted, NotStorable> {
+        let (facts, scan) = self.check_storable(req, res)?;
+        let vary = VaryKey::capture(scan.vary, &res.headers, &req.headers)
+            .map_err(|_| NotStorable::VaryStar)?;
+        Ok(Admitted {
+            facts,
+            vary,
+            unstored: scan.unstored,
+        })
+    }
+
+    #[inline]
+    fn check_storable<'a>(
         &self,
         req: &request::Parts,
-        res: &response::Parts,
-    ) -> Result<Facts, NotStorable> {
+        res: &'a response::Parts,
+    ) -> Result<(Facts, Scan<'a>), NotStorable> {
         let o = &self.opts;
         // HEAD responses have no content: they only freshen stored GETs (§4.3.5).
         if req.method == Method::HEAD || !o.cacheable_methods.contains(&req.method) {
@@ -119,7 +201,11 @@ impl CachePolicy {
         if matches!(self.mode(&overrides), CacheMode::NoStore) {
             return Err(NotStorable::Mode);
         }
-        if RequestDirectives::parse(&req.headers).no_store() {
+        // Only `Cache-Control` can say `no-store` (`Pragma` only means `no-cache`, §5.4):
+        // parse the request's directives only when it has that field.
+        if req.headers.contains_key(CACHE_CONTROL)
+            && RequestDirectives::parse(&req.headers).no_store()
+        {
             return Err(NotStorable::RequestNoStore);
         }
         let status = res.status;
@@ -129,7 +215,12 @@ impl CachePolicy {
         if status == http::StatusCode::PARTIAL_CONTENT {
             return Err(NotStorable::Partial);
         }
-        let facts = Facts::parse(&res.headers, o);
+        let scan = Scan::new(&res.headers);
+        // `Transfer-Encoding` is one of the fields `scan.unstored` stands for.
+        if scan.unstored && framing_in_doubt(&res.headers) {
+            return Err(NotStorable::Framing);
+        }
+        let facts = scan.facts(&res.headers, o);
         let cc = &facts.cc;
         if cc.must_understand() {
             // §5.2.2.3: storable only with a status whose rules we implement; then no-store
@@ -149,6 +240,9 @@ impl CachePolicy {
             if cc.private() {
                 return Err(NotStorable::Private);
             }
+            if malformed_cache_control(&res.headers) {
+                return Err(NotStorable::Malformed);
+            }
             if req.headers.contains_key(AUTHORIZATION)
                 && !(cc.public() || cc.must_revalidate() || cc.s_maxage().is_some())
             {
@@ -164,6 +258,43 @@ impl CachePolicy {
         if !explicit {
             return Err(NotStorable::NoFreshness);
         }
-        Ok(facts)
+        Ok((facts, scan))
     }
+}
+
+/// Whether a response's `Transfer-Encoding` leaves its body in doubt (RFC 9112 §6.1, §6.3): a
+/// coding other than a single `chunked` (which every HTTP/1.1 client removes) is still on the
+/// bytes, and a `Content-Length` beside it describes something other than what was received.
+fn framing_in_doubt(headers: &http::HeaderMap) -> bool {
+    let mut codings = headers
+        .get_all(http::header::TRANSFER_ENCODING)
+        .iter()
+        .flat_map(|line| crate::directives::list::elements(line.as_bytes()));
+    match codings.next() {
+        None => false,
+        Some(first) => {
+            !first.eq_ignore_ascii_case(b"chunked")
+                || codings.next().is_some()
+                || headers.contains_key(http::header::CONTENT_LENGTH)
+        }
+    }
+}
+
+/// Whether a `Cache-Control` member is outside the grammar `token [ "=" ( token /
+/// quoted-string ) ]` (RFC 9111 §5.2). Read leniently, such a member is ignored or its
+/// argument distrusted; a shared cache cannot tell whether it was meant as `private`.
+fn malformed_cache_control(headers: &http::HeaderMap) -> bool {
+    use crate::directives::list::{self, Value};
+    let token = |t: &[u8]| !t.is_empty() && t.iter().all(|&b| list::is_tchar(b));
+    headers.get_all(CACHE_CONTROL).iter().any(|line| {
+        list::members(line.as_bytes()).any(|m| {
+            m.spaced
+                || !token(m.name)
+                || match m.value {
+                    None => false,
+                    Some(Value::Token(t)) => !token(t),
+                    Some(Value::Quoted { terminated, .. }) => !terminated,
+                }
+        })
+    })
 }

@@ -8,8 +8,8 @@
 use std::time::SystemTime;
 
 use http::header::{
-    AGE, CONNECTION, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_RANGE, DATE, ETAG, HeaderName,
-    LAST_MODIFIED,
+    AGE, CACHE_CONTROL, CONNECTION, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_RANGE, DATE, ETAG,
+    EXPIRES, HeaderName, LAST_MODIFIED, VARY,
 };
 use http::{HeaderMap, HeaderValue, StatusCode, Version, response};
 
@@ -31,63 +31,174 @@ pub struct StoredResponse {
 }
 
 /// What the policy reads from the header section, parsed once.
+///
+/// `Last-Modified` is not here: only heuristic freshness (§4.2.2) and `If-Modified-Since`
+/// (§4.3.2) read it, so [`StoredResponse::last_modified`] parses it from the stored header
+/// section when asked. `last_modified` holds it only when storing removed that field (§3.1)
+/// after the response named it, so that the answer is the same as parsing it eagerly.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Facts {
     pub(crate) cc: ResponseDirectives,
     pub(crate) date: Option<SystemTime>,
+    /// `None` also when `max-age` is present: §5.3 says to ignore `Expires` then, and
+    /// nothing else reads it.
     pub(crate) expires: Option<ExpiresValue>,
     pub(crate) age: AgeValue,
-    pub(crate) last_modified: Option<SystemTime>,
+    last_modified: Option<SystemTime>,
 }
 
 impl Facts {
     pub(crate) fn parse(headers: &HeaderMap, opts: &CacheOptions) -> Facts {
-        let (cc, targeted) = directives(headers, opts);
-        Facts {
-            cc,
-            date: fields::date_field(headers, &DATE),
-            // RFC 9213 §2.1: a valid targeted field replaces Cache-Control and Expires.
-            expires: if targeted {
-                None
-            } else {
-                fields::expires(headers)
-            },
-            age: fields::age(headers),
-            last_modified: fields::date_field(headers, &LAST_MODIFIED),
-        }
+        Scan::new(headers).facts(headers, opts)
     }
 }
 
-/// The response directives in force: those of the first valid, non-empty targeted field
-/// (RFC 9213 §2.2), else `Cache-Control`.
-pub(crate) fn directives(headers: &HeaderMap, opts: &CacheOptions) -> (ResponseDirectives, bool) {
-    for name in &opts.targeted_fields {
-        let mut lines = headers.get_all(name).iter().peekable();
-        if lines.peek().is_none() {
-            continue;
+/// What storing a response needs besides its head, once the policy has admitted it: the
+/// parsed facts, the selecting request fields (§4.1), and whether the header section holds
+/// fields §3.1 excludes from storage.
+#[derive(Debug)]
+pub(crate) struct Admitted {
+    pub(crate) facts: Facts,
+    pub(crate) vary: VaryKey,
+    pub(crate) unstored: bool,
+}
+
+/// The lines of one field met in a pass over a header map.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) enum Lines<'a> {
+    /// No line.
+    #[default]
+    Absent,
+    /// Exactly one line.
+    One(&'a HeaderValue),
+    /// Several lines: read them from the map.
+    Several,
+}
+
+impl<'a> Lines<'a> {
+    fn push(&mut self, value: &'a HeaderValue) {
+        *self = match self {
+            Lines::Absent => Lines::One(value),
+            _ => Lines::Several,
+        };
+    }
+
+    /// Every line, in order (`headers` is the map that was scanned, `name` the field's).
+    pub(crate) fn iter(
+        self,
+        headers: &'a HeaderMap,
+        name: &HeaderName,
+    ) -> impl Iterator<Item = &'a HeaderValue> + use<'a> {
+        let (one, several) = match self {
+            Lines::Absent => (None, None),
+            Lines::One(v) => (Some(v), None),
+            Lines::Several => (None, Some(headers.get_all(name).iter())),
+        };
+        one.into_iter().chain(several.into_iter().flatten())
+    }
+}
+
+/// What one pass over a response's header section finds: the lines of each field the policy
+/// reads when storing, and whether a field §3.1 excludes from storage is present. A response
+/// has about ten fields: comparing each name with a few standard ones costs less than one
+/// hash lookup per field looked for.
+#[derive(Debug, Default)]
+pub(crate) struct Scan<'a> {
+    cache_control: Lines<'a>,
+    /// The first line (§5.6.7 / RFC 9110 §6.6.1: single-valued).
+    date: Option<&'a HeaderValue>,
+    /// The first line (§5.3).
+    expires: Option<&'a HeaderValue>,
+    age: Lines<'a>,
+    pub(crate) vary: Lines<'a>,
+    /// A field [`is_unstored`] is present: [`strip_unstored`] has work to do.
+    pub(crate) unstored: bool,
+}
+
+impl<'a> Scan<'a> {
+    pub(crate) fn new(headers: &'a HeaderMap) -> Self {
+        let mut s = Scan::default();
+        for (name, value) in headers {
+            if *name == CACHE_CONTROL {
+                s.cache_control.push(value);
+            } else if *name == DATE {
+                s.date.get_or_insert(value);
+            } else if *name == EXPIRES {
+                s.expires.get_or_insert(value);
+            } else if *name == AGE {
+                s.age.push(value);
+            } else if *name == VARY {
+                s.vary.push(value);
+            } else if is_unstored(name) {
+                s.unstored = true;
+            }
         }
-        let combined: Vec<u8> = headers
-            .get_all(name)
-            .iter()
-            .enumerate()
-            .flat_map(|(i, v)| {
-                let sep: &[u8] = if i == 0 { b"" } else { b", " };
-                sep.iter().chain(v.as_bytes()).copied()
-            })
-            .collect();
-        if let Some(d) = targeted_directives(&combined) {
+        s
+    }
+
+    /// The facts of the scanned `headers`.
+    pub(crate) fn facts(&self, headers: &'a HeaderMap, opts: &CacheOptions) -> Facts {
+        let (cc, targeted) = self.directives(headers, opts);
+        // RFC 9213 §2.1: a valid targeted field replaces Cache-Control and Expires. §5.3:
+        // with `max-age`, Expires is ignored (it can then change neither the freshness
+        // lifetime nor storability, which `max-age` already allows).
+        let expires = match self.expires {
+            Some(v) if !targeted && cc.max_age().is_none() => Some(fields::expires_value(v)),
+            _ => None,
+        };
+        Facts {
+            date: self
+                .date
+                .and_then(|v| fields::parse_http_date(v.as_bytes())),
+            expires,
+            age: match self.age {
+                Lines::Absent => AgeValue::Absent,
+                Lines::One(v) => fields::age_value(v),
+                // §5.1: see `fields::age`.
+                Lines::Several => AgeValue::Invalid,
+            },
+            last_modified: None,
+            cc,
+        }
+    }
+
+    /// The response directives in force: those of the first valid, non-empty targeted field
+    /// (RFC 9213 §2.2), else `Cache-Control`; `true` when a targeted field was used.
+    pub(crate) fn directives(
+        &self,
+        headers: &'a HeaderMap,
+        opts: &CacheOptions,
+    ) -> (ResponseDirectives, bool) {
+        for name in &opts.targeted_fields {
+            let mut lines = headers.get_all(name).iter().peekable();
+            if lines.peek().is_none() {
+                continue;
+            }
+            let combined: Vec<u8> = headers
+                .get_all(name)
+                .iter()
+                .enumerate()
+                .flat_map(|(i, v)| {
+                    let sep: &[u8] = if i == 0 { b"" } else { b", " };
+                    sep.iter().chain(v.as_bytes()).copied()
+                })
+                .collect();
+            if let Some(d) = targeted_directives(&combined) {
+                return (d, true);
+            }
+        }
+        if let Some(token) = opts.surrogate_token.as_deref()
+            && let Some(d) = surrogate_directives(headers, token)
+        {
             return (d, true);
         }
+        let cc = match self.cache_control {
+            Lines::Absent => ResponseDirectives::default(),
+            Lines::One(line) => ResponseDirectives::from_lines([line]),
+            Lines::Several => ResponseDirectives::parse(headers, &CACHE_CONTROL),
+        };
+        (cc, false)
     }
-    if let Some(token) = opts.surrogate_token.as_deref()
-        && let Some(d) = surrogate_directives(headers, token)
-    {
-        return (d, true);
-    }
-    (
-        ResponseDirectives::parse(headers, &http::header::CACHE_CONTROL),
-        false,
-    )
 }
 
 /// Fields never stored, whatever the response (RFC 9111 §3.1, RFC 9110 §7.6.1): connection
@@ -149,27 +260,43 @@ const INTEGRITY_FIELDS: [HeaderName; 4] = [
 ];
 
 impl StoredResponse {
-    /// Builds the metadata of a response about to be stored, removing fields that must not be
-    /// stored (§3.1); `vary` holds the selecting fields of the request that produced it.
-    /// Storability itself is decided by [`CachePolicy::storable`](crate::CachePolicy::storable).
+    /// Builds the metadata of a response about to be stored from its head (taken whole:
+    /// [`CachePolicy::store`](crate::CachePolicy::store) copies the header section, and
+    /// [`CachePolicy::store_owned`](crate::CachePolicy::store_owned) moves it here), removing
+    /// fields that must not be stored (§3.1). Storability itself is decided by
+    /// [`CachePolicy::storable`](crate::CachePolicy::storable).
+    #[inline]
     pub(crate) fn capture(
-        response: &response::Parts,
+        status: StatusCode,
+        version: Version,
+        mut headers: HeaderMap,
+        admitted: Admitted,
         request_time: SystemTime,
         response_time: SystemTime,
-        vary: VaryKey,
-        facts: Facts,
         opts: &CacheOptions,
     ) -> StoredResponse {
-        let mut headers = response.headers.clone();
+        let Admitted {
+            mut facts,
+            vary,
+            unstored,
+        } = admitted;
         let private_fields = if opts.shared {
             facts.cc.private_fields()
         } else {
             &[]
         };
-        strip_unstored(&mut headers, private_fields);
+        if unstored || !private_fields.is_empty() {
+            // `Last-Modified` is read from the stored fields when needed (see `Facts`): if
+            // `Connection` or `private="..."` names it, keep what the response said.
+            let last_modified = fields::date_field(&headers, &LAST_MODIFIED);
+            strip_unstored(&mut headers, private_fields);
+            if !headers.contains_key(LAST_MODIFIED) {
+                facts.last_modified = last_modified;
+            }
+        }
         StoredResponse {
-            status: response.status,
-            version: response.version,
+            status,
+            version,
             headers,
             vary,
             request_time,
@@ -246,6 +373,14 @@ impl StoredResponse {
         self.headers.get(LAST_MODIFIED)
     }
 
+    /// `Last-Modified` as an HTTP-date (`None` when absent or invalid), parsed on demand: only
+    /// heuristic freshness (§4.2.2) and `If-Modified-Since` (§4.3.2) need it.
+    pub(crate) fn last_modified(&self) -> Option<SystemTime> {
+        self.facts
+            .last_modified
+            .or_else(|| fields::date_field(&self.headers, &LAST_MODIFIED))
+    }
+
     /// Whether the stored response has a validator (`ETag` or `Last-Modified`).
     pub fn has_validator(&self) -> bool {
         self.headers.contains_key(ETAG) || self.headers.contains_key(LAST_MODIFIED)
@@ -279,7 +414,7 @@ impl StoredResponse {
     ) -> StoredResponse {
         let mut headers = self.headers.clone();
         let mut incoming = new.clone();
-        let new_cc = directives(new, opts).0;
+        let new_cc = Scan::new(new).directives(new, opts).0;
         let private_fields = if opts.shared {
             new_cc.private_fields()
         } else {

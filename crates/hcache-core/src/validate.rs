@@ -91,8 +91,7 @@ impl CachePolicy {
             return false;
         };
         let modified = stored
-            .facts
-            .last_modified
+            .last_modified()
             .or(stored.facts.date)
             .unwrap_or(stored.response_time());
         modified <= ims

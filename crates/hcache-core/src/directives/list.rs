@@ -99,21 +99,32 @@ impl<'a> Iterator for Members<'a> {
     type Item = Member<'a>;
 
     fn next(&mut self) -> Option<Member<'a>> {
+        // One forward pass with indices: this runs for every member of every `Cache-Control`.
+        let s = self.rest;
+        let n = s.len();
+        let mut i = 0;
         loop {
-            let s = self.rest;
             // Skip separators and whitespace before a member.
-            let start = s.iter().position(|&b| b != b',' && !is_ows(b))?;
-            let s = &s[start..];
-            let name_end = s
-                .iter()
-                .position(|&b| b == b'=' || b == b',')
-                .unwrap_or(s.len());
-            let name = trim_ows(&s[..name_end]);
-            if name_end == s.len() || s[name_end] == b',' {
-                self.rest = &s[name_end..];
-                if name.is_empty() {
-                    continue;
-                }
+            while i < n && (s[i] == b',' || is_ows(s[i])) {
+                i += 1;
+            }
+            if i == n {
+                self.rest = &s[n..];
+                return None;
+            }
+            // The name runs to `=` or `,`; it starts with neither, nor with OWS.
+            let start = i;
+            while i < n && s[i] != b'=' && s[i] != b',' {
+                i += 1;
+            }
+            let mut name_end = i;
+            let spaced_before = name_end > start && is_ows(s[name_end - 1]);
+            while name_end > start && is_ows(s[name_end - 1]) {
+                name_end -= 1;
+            }
+            let name = &s[start..name_end];
+            if i == n || s[i] == b',' {
+                self.rest = &s[i..];
                 return Some(Member {
                     name,
                     value: None,
@@ -121,41 +132,41 @@ impl<'a> Iterator for Members<'a> {
                 });
             }
             // After '=': a quoted-string or a bare value up to the next comma.
-            let spaced_before = s[..name_end].last().is_some_and(|&b| is_ows(b));
-            let after_eq = &s[name_end + 1..];
-            let vstart = after_eq
-                .iter()
-                .position(|&b| !is_ows(b))
-                .unwrap_or(after_eq.len());
-            let v = &after_eq[vstart..];
-            let value = if v.first() == Some(&b'"') {
-                let inner = &v[1..];
-                let mut i = 0;
+            i += 1;
+            let after_eq = i;
+            while i < n && is_ows(s[i]) {
+                i += 1;
+            }
+            let spaced = spaced_before || i > after_eq;
+            let value = if i < n && s[i] == b'"' {
+                let inner = &s[i + 1..];
+                let mut j = 0;
                 let mut close = None;
-                while i < inner.len() {
-                    match inner[i] {
-                        b'\\' => i += 2,
+                while j < inner.len() {
+                    match inner[j] {
+                        b'\\' => j += 2,
                         b'"' => {
-                            close = Some(i);
+                            close = Some(j);
                             break;
                         }
-                        _ => i += 1,
+                        _ => j += 1,
                     }
                 }
                 match close {
                     Some(end) => {
                         // Anything between the closing quote and the next comma is junk that
                         // we skip; the quoted value itself stands.
-                        let tail = &inner[end + 1..];
-                        let next = tail.iter().position(|&b| b == b',').unwrap_or(tail.len());
-                        self.rest = &tail[next..];
+                        i += 1 + end + 1;
+                        while i < n && s[i] != b',' {
+                            i += 1;
+                        }
                         Value::Quoted {
                             raw: &inner[..end],
                             terminated: true,
                         }
                     }
                     None => {
-                        self.rest = &[];
+                        i = n;
                         Value::Quoted {
                             raw: inner,
                             terminated: false,
@@ -163,14 +174,20 @@ impl<'a> Iterator for Members<'a> {
                     }
                 }
             } else {
-                let end = v.iter().position(|&b| b == b',').unwrap_or(v.len());
-                self.rest = &v[end..];
-                Value::Token(trim_ows(&v[..end]))
+                let value_start = i;
+                while i < n && s[i] != b',' {
+                    i += 1;
+                }
+                let mut value_end = i;
+                while value_end > value_start && is_ows(s[value_end - 1]) {
+                    value_end -= 1;
+                }
+                Value::Token(&s[value_start..value_end])
             };
             if name.is_empty() {
                 continue;
             }
-            let spaced = spaced_before || vstart > 0;
+            self.rest = &s[i..];
             return Some(Member {
                 name,
                 value: Some(value),
@@ -249,6 +266,115 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    /// The tokenizer as first written (several scans per member), to check the one-pass
+    /// version against.
+    struct Reference<'a> {
+        rest: &'a [u8],
+    }
+
+    impl<'a> Iterator for Reference<'a> {
+        type Item = Member<'a>;
+
+        fn next(&mut self) -> Option<Member<'a>> {
+            loop {
+                let s = self.rest;
+                // Skip separators and whitespace before a member.
+                let start = s.iter().position(|&b| b != b',' && !is_ows(b))?;
+                let s = &s[start..];
+                let name_end = s
+                    .iter()
+                    .position(|&b| b == b'=' || b == b',')
+                    .unwrap_or(s.len());
+                let name = trim_ows(&s[..name_end]);
+                if name_end == s.len() || s[name_end] == b',' {
+                    self.rest = &s[name_end..];
+                    if name.is_empty() {
+                        continue;
+                    }
+                    return Some(Member {
+                        name,
+                        value: None,
+                        spaced: false,
+                    });
+                }
+                // After '=': a quoted-string or a bare value up to the next comma.
+                let spaced_before = s[..name_end].last().is_some_and(|&b| is_ows(b));
+                let after_eq = &s[name_end + 1..];
+                let vstart = after_eq
+                    .iter()
+                    .position(|&b| !is_ows(b))
+                    .unwrap_or(after_eq.len());
+                let v = &after_eq[vstart..];
+                let value = if v.first() == Some(&b'"') {
+                    let inner = &v[1..];
+                    let mut i = 0;
+                    let mut close = None;
+                    while i < inner.len() {
+                        match inner[i] {
+                            b'\\' => i += 2,
+                            b'"' => {
+                                close = Some(i);
+                                break;
+                            }
+                            _ => i += 1,
+                        }
+                    }
+                    match close {
+                        Some(end) => {
+                            // Anything between the closing quote and the next comma is junk that
+                            // we skip; the quoted value itself stands.
+                            let tail = &inner[end + 1..];
+                            let next = tail.iter().position(|&b| b == b',').unwrap_or(tail.len());
+                            self.rest = &tail[next..];
+                            Value::Quoted {
+                                raw: &inner[..end],
+                                terminated: true,
+                            }
+                        }
+                        None => {
+                            self.rest = &[];
+                            Value::Quoted {
+                                raw: inner,
+                                terminated: false,
+                            }
+                        }
+                    }
+                } else {
+                    let end = v.iter().position(|&b| b == b',').unwrap_or(v.len());
+                    self.rest = &v[end..];
+                    Value::Token(trim_ows(&v[..end]))
+                };
+                if name.is_empty() {
+                    continue;
+                }
+                let spaced = spaced_before || vstart > 0;
+                return Some(Member {
+                    name,
+                    value: Some(value),
+                    spaced,
+                });
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn members_agree_with_the_reference(line in proptest::collection::vec(
+            proptest::prop_oneof![
+                proptest::strategy::Just(b','), proptest::strategy::Just(b' '),
+                proptest::strategy::Just(b'\t'), proptest::strategy::Just(b'='),
+                proptest::strategy::Just(b'"'), proptest::strategy::Just(b'\\'),
+                proptest::strategy::Just(b'a'), proptest::strategy::Just(b'5'),
+                0u8..=255,
+            ],
+            0..40,
+        )) {
+            let ours: Vec<_> = members(&line).collect();
+            let theirs: Vec<_> = Reference { rest: &line }.collect();
+            proptest::prop_assert_eq!(ours, theirs);
+        }
     }
 
     #[test]

@@ -42,6 +42,57 @@ const MUST_UNDERSTAND: u16 = 1 << 4;
 const PUBLIC: u16 = 1 << 5;
 const IMMUTABLE: u16 = 1 << 6;
 
+/// The response directives [`ResponseDirectives`] reads.
+#[derive(Clone, Copy)]
+enum Known {
+    /// One of the flag bits.
+    Flag(u16),
+    MaxAge,
+    SMaxage,
+    NoCache,
+    Private,
+    StaleWhileRevalidate,
+    StaleIfError,
+}
+
+impl Known {
+    /// The directive named `name`, compared case-insensitively (§5.2).
+    fn of(name: &[u8]) -> Option<Known> {
+        // Senders write directive names in lower case: match those bytes first, and lower-case
+        // a copy only for the rest. No name we know is longer than the buffer.
+        if let Some(k) = Known::lower_case(name) {
+            return Some(k);
+        }
+        let mut buf = [0u8; 24];
+        let copy = buf.get_mut(..name.len())?;
+        copy.copy_from_slice(name);
+        if !copy.iter().any(u8::is_ascii_uppercase) {
+            return None;
+        }
+        copy.make_ascii_lowercase();
+        Known::lower_case(copy)
+    }
+
+    fn lower_case(name: &[u8]) -> Option<Known> {
+        Some(match name {
+            b"max-age" => Known::MaxAge,
+            b"public" => Known::Flag(PUBLIC),
+            b"private" => Known::Private,
+            b"no-cache" => Known::NoCache,
+            b"no-store" => Known::Flag(NO_STORE),
+            b"must-revalidate" => Known::Flag(MUST_REVALIDATE),
+            b"s-maxage" => Known::SMaxage,
+            b"immutable" => Known::Flag(IMMUTABLE),
+            b"stale-while-revalidate" => Known::StaleWhileRevalidate,
+            b"stale-if-error" => Known::StaleIfError,
+            b"no-transform" => Known::Flag(NO_TRANSFORM),
+            b"proxy-revalidate" => Known::Flag(PROXY_REVALIDATE),
+            b"must-understand" => Known::Flag(MUST_UNDERSTAND),
+            _ => return None,
+        })
+    }
+}
+
 /// The cache directives of a response, parsed once.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ResponseDirectives {
@@ -89,41 +140,20 @@ impl ResponseDirectives {
     fn apply(&mut self, m: &Member<'_>) {
         let n = m.name;
         let v = m.value.as_ref();
-        let flag = |name: &[u8]| -> u16 {
-            const FLAGS: [(&[u8], u16); 7] = [
-                (b"no-store", NO_STORE),
-                (b"no-transform", NO_TRANSFORM),
-                (b"must-revalidate", MUST_REVALIDATE),
-                (b"proxy-revalidate", PROXY_REVALIDATE),
-                (b"must-understand", MUST_UNDERSTAND),
-                (b"public", PUBLIC),
-                (b"immutable", IMMUTABLE),
-            ];
-            FLAGS
-                .iter()
-                .find(|(f, _)| f.eq_ignore_ascii_case(name))
-                .map_or(0, |(_, bit)| *bit)
-        };
-        let bit = flag(n);
-        if bit != 0 {
-            self.flags |= bit;
-        } else if n.eq_ignore_ascii_case(b"max-age") {
-            first(&mut self.max_age, || Seconds::parse(m));
-        } else if n.eq_ignore_ascii_case(b"s-maxage") {
-            first(&mut self.s_maxage, || Seconds::parse(m));
-        } else if n.eq_ignore_ascii_case(b"no-cache") {
-            merge_qualified(&mut self.no_cache, m);
-        } else if n.eq_ignore_ascii_case(b"private") {
-            merge_qualified(&mut self.private, m);
-        } else if n.eq_ignore_ascii_case(b"stale-while-revalidate") {
-            first(&mut self.stale_while_revalidate, || Seconds::parse(m));
-        } else if n.eq_ignore_ascii_case(b"stale-if-error") {
-            first(&mut self.stale_if_error, || Seconds::parse(m));
-        } else {
-            self.extensions.push(Extension {
+        match Known::of(n) {
+            Some(Known::Flag(bit)) => self.flags |= bit,
+            Some(Known::MaxAge) => first(&mut self.max_age, || Seconds::parse(m)),
+            Some(Known::SMaxage) => first(&mut self.s_maxage, || Seconds::parse(m)),
+            Some(Known::NoCache) => merge_qualified(&mut self.no_cache, m),
+            Some(Known::Private) => merge_qualified(&mut self.private, m),
+            Some(Known::StaleWhileRevalidate) => {
+                first(&mut self.stale_while_revalidate, || Seconds::parse(m));
+            }
+            Some(Known::StaleIfError) => first(&mut self.stale_if_error, || Seconds::parse(m)),
+            None => self.extensions.push(Extension {
                 name: String::from_utf8_lossy(n).to_ascii_lowercase().into(),
                 value: v.map(|v| String::from_utf8_lossy(&v.unescaped()).into()),
-            });
+            }),
         }
     }
 

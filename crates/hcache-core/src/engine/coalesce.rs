@@ -6,6 +6,7 @@
 //! Runtime-agnostic: waiting uses `event-listener`, which needs no executor of its own.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use event_listener::Event;
@@ -32,6 +33,10 @@ struct Flight {
 #[derive(Debug, Default)]
 pub(crate) struct Flights {
     map: Mutex<HashMap<CacheKey, Arc<Flight>>>,
+    /// How many flights have ended, of any key. A request that read the same count before
+    /// its lookup and after it became a leader knows no flight ended in between, so its
+    /// lookup cannot have missed another leader's commit.
+    ended: AtomicU64,
 }
 
 /// What joining a key's flight made of the caller.
@@ -56,6 +61,11 @@ impl Flights {
             flight,
             finished: false,
         })
+    }
+
+    /// The count of ended flights (see [`Flights::ended`]).
+    pub(crate) fn ended(&self) -> u64 {
+        self.ended.load(Ordering::SeqCst)
     }
 
     /// Follows the key's flight if one is in progress, without ever leading one.
@@ -99,6 +109,8 @@ impl FlightGuard {
             .get(&self.key)
             .is_some_and(|f| Arc::ptr_eq(f, &self.flight))
         {
+            // Counted under the lock, before the key is free to lead again.
+            self.flights.ended.fetch_add(1, Ordering::SeqCst);
             map.remove(&self.key);
         }
         drop(map);

@@ -7,7 +7,7 @@ use http::{Request, Response, StatusCode, request, response};
 use http_body::Body;
 use http_body_util::BodyExt;
 
-use super::body::{CacheBody, Tee};
+use super::body::{CacheBody, teed};
 use super::coalesce::{FlightGuard, Role};
 use super::head::reuse_head;
 use super::stats::Counters;
@@ -51,7 +51,9 @@ impl<S: CacheStore> Engine<S> {
         };
         let mut body = Some(body);
         let mut collapsed = false;
+        let mut leading = None;
         loop {
+            let ended = inner.flights.ended();
             let now = inner.clock.now();
             let variants = if inner.policy.needs_lookup(&parts) {
                 self.lookup(&key).await
@@ -108,9 +110,12 @@ impl<S: CacheStore> Engine<S> {
                     return Ok(res);
                 }
                 Decision::Forward(reason @ (ForwardReason::UriMiss | ForwardReason::VaryMiss)) => {
-                    let guard = match self.join_flight(&parts, &key, &mut collapsed).await {
+                    let guard = match self
+                        .join_flight(&parts, &key, &mut collapsed, (&mut leading, ended))
+                        .await
+                    {
                         Joined::Leader(g) => Some(g),
-                        Joined::Waited => continue,
+                        Joined::Waited | Joined::Recheck => continue,
                         Joined::Alone => None,
                     };
                     Counters::inc(&inner.counters.misses);
@@ -127,9 +132,12 @@ impl<S: CacheStore> Engine<S> {
                         .await;
                 }
                 Decision::Validate(v) => {
-                    let guard = match self.join_flight(&parts, &key, &mut collapsed).await {
+                    let guard = match self
+                        .join_flight(&parts, &key, &mut collapsed, (&mut leading, ended))
+                        .await
+                    {
                         Joined::Leader(g) => Some(g),
-                        Joined::Waited => continue,
+                        Joined::Waited | Joined::Recheck => continue,
                         Joined::Alone => None,
                     };
                     let body = body.take().expect("body is only taken once");
@@ -146,12 +154,21 @@ impl<S: CacheStore> Engine<S> {
     /// wait the request proceeds on its own, so it never waits twice. A HEAD never leads: its
     /// response is never stored (§4.3.5), so requests waiting on it would find nothing and
     /// all go forward at once; it may follow a GET.
+    ///
+    /// A new leader decides once more before it fetches, holding the flight, when a flight
+    /// ended since its lookup (`ended` was [`Flights::ended`](super::coalesce::Flights) then):
+    /// the lookup may have run just before another leader committed and left, and without a
+    /// second look it would fetch what is already stored.
     async fn join_flight(
         &self,
         parts: &request::Parts,
         key: &CacheKey,
         collapsed: &mut bool,
+        (leading, ended): (&mut Option<FlightGuard>, u64),
     ) -> Joined {
+        if let Some(guard) = leading.take() {
+            return Joined::Leader(guard);
+        }
         if *collapsed {
             return Joined::Alone;
         }
@@ -164,7 +181,11 @@ impl<S: CacheStore> Engine<S> {
             self.inner.flights.join(key)
         };
         match role {
-            Role::Leader(g) => Joined::Leader(g),
+            Role::Leader(g) if self.inner.flights.ended() == ended => Joined::Leader(g),
+            Role::Leader(g) => {
+                *leading = Some(g);
+                Joined::Recheck
+            }
             Role::Follower(w) => {
                 Counters::inc(&self.inner.counters.coalesced);
                 let outcome = w.wait().await;
@@ -220,7 +241,7 @@ impl<S: CacheStore> Engine<S> {
             match self.inner.store.open(key, &variant).await {
                 Ok(b) => (
                     reuse_head(&variant.response, reuse.age),
-                    CacheBody::stored(b),
+                    CacheBody::stored(b, self.inner.counters.clone()),
                 ),
                 Err(e) => {
                     self.store_error("open", &e);
@@ -498,12 +519,7 @@ impl<S: CacheStore> Engine<S> {
                             }
                             CacheBody::empty()
                         } else {
-                            CacheBody::new(Tee::new(
-                                res_body,
-                                writer,
-                                inner.counters.clone(),
-                                guard,
-                            ))
+                            teed(res_body, writer, inner.counters.clone(), guard)
                         }
                     }
                     Ok(None) => {
@@ -641,9 +657,10 @@ impl<S: CacheStore> Engine<S> {
         }
         Counters::inc(&inner.counters.changed);
         let (res_parts, mut body) = res.into_parts();
+        // Nobody else sees this response: its head becomes the stored one, uncopied.
         let Ok(meta) = inner
             .policy
-            .store(&request, &res_parts, request_time, response_time)
+            .store_owned(&request, res_parts, request_time, response_time)
         else {
             return;
         };
@@ -703,6 +720,8 @@ enum Joined {
     Leader(FlightGuard),
     /// It waited for a leader: decide again.
     Waited,
+    /// It leads now: decide again before fetching (see [`Engine::join_flight`]).
+    Recheck,
     /// It fetches alone (it already waited once).
     Alone,
 }

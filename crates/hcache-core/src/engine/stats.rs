@@ -44,7 +44,9 @@ counters! {
     /// anything was stored under it: the store is not read first), and each stored GET
     /// response invalidated by a HEAD response that contradicts it.
     invalidated,
-    /// Store operations that failed (the request still succeeded from the origin).
+    /// Store operations that failed: a lookup, read, write or update (the request still
+    /// succeeded from the origin), or a stored body found damaged while it streamed (the
+    /// response then fails rather than end with wrong bytes).
     store_errors,
     /// Upstream exchanges that failed (connection errors, broken bodies).
     upstream_errors,

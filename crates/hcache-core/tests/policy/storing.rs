@@ -261,7 +261,13 @@ fn s3_1_hop_by_hop_fields_not_stored() {
         "proxy-authenticate",
         "proxy-authentication-info",
     ] {
-        let case = max60().res(&format!("{name}: v")).res("x-kept: 1");
+        // (A transfer coding other than chunked is not stored at all: see rfc9112_s6_1_.)
+        let value = if name == "transfer-encoding" {
+            "chunked"
+        } else {
+            "v"
+        };
+        let case = max60().res(&format!("{name}: {value}")).res("x-kept: 1");
         assert!(!has(&case, name), "{name} must not be stored");
         assert!(has(&case, "x-kept"));
     }
@@ -335,4 +341,30 @@ fn s3_cache_mode_in_extensions_overrides_configured_no_store() {
             .store(&req, &case.response(), t(0), t(0))
             .is_ok()
     );
+}
+
+// ---- message framing (RFC 9112 §6.1, §6.3): only a body the client fully decoded ----
+
+storable! {
+    // The one coding every HTTP/1.1 client removes.
+    rfc9112_s6_1_chunked_stored: max60().res("transfer-encoding: chunked") => STORED;
+    // Any other coding is still on the bytes: they are not the content.
+    rfc9112_s6_1_other_transfer_coding_not_stored: max60().res("transfer-encoding: gzip") => Err(N::Framing);
+    rfc9112_s6_1_coding_under_chunked_not_stored: max60().res("transfer-encoding: gzip, chunked") => Err(N::Framing);
+    rfc9112_s6_1_chunked_twice_not_stored: max60().res("transfer-encoding: chunked").res("transfer-encoding: chunked") => Err(N::Framing);
+    // §6.3 item 3: Content-Length beside Transfer-Encoding says nothing true about the body.
+    rfc9112_s6_3_transfer_encoding_with_content_length_not_stored: max60().res("transfer-encoding: chunked").res("content-length: 3") => Err(N::Framing);
+    rfc9112_s6_3_content_length_alone_stored: max60().res("content-length: 3") => STORED;
+}
+
+// ---- malformed Cache-Control in a shared cache: it might be a mangled private (fail closed) ----
+
+storable! {
+    s5_2_malformed_member_not_stored_by_shared_cache: Case::new().res("cache-control: max-age=60; private").shared() => Err(N::Malformed);
+    s5_2_non_token_name_not_stored_by_shared_cache: Case::new().res("cache-control: max-age=60, \"private\"").shared() => Err(N::Malformed);
+    s5_2_spaced_argument_not_stored_by_shared_cache: Case::new().res("cache-control: max-age = 60").shared() => Err(N::Malformed);
+    s5_2_unterminated_quote_not_stored_by_shared_cache: Case::new().res("cache-control: max-age=60, no-cache=\"x").shared() => Err(N::Malformed);
+    // A well-formed unknown extension is ignored (§5.2.3), and a private cache reads leniently.
+    s5_2_3_unknown_extension_stored_by_shared_cache: Case::new().res("cache-control: max-age=60, x-ext=\"a b\", x-flag").shared() => STORED;
+    s5_2_malformed_member_stored_by_private_cache: Case::new().res("cache-control: max-age=60; private") => STORED;
 }
