@@ -85,8 +85,37 @@ pub struct MemoryWriter {
     store: MemoryStore,
     key: CacheKey,
     response: Arc<StoredResponse>,
+    /// The chunks as they came, while the body is kept that way (see `filled`).
     chunks: Vec<Bytes>,
+    /// A body of announced length in more than one chunk: one buffer of that length, filled
+    /// as the chunks come, so that each chunk is dropped at once and a large body is never
+    /// held twice (the chunks, then their concatenation).
+    filled: Vec<u8>,
+    /// The announced length (`Content-Length`), if any.
+    hint: Option<u64>,
     len: u64,
+}
+
+impl MemoryWriter {
+    fn push(&mut self, chunk: Bytes) {
+        if chunk.is_empty() {
+            return;
+        }
+        if self.filled.capacity() > 0 {
+            self.filled.extend_from_slice(&chunk);
+        } else if let (Some(hint), false) = (self.hint, self.chunks.is_empty()) {
+            // A second chunk: from here on, fill one buffer. The hint is at most the entry
+            // limit (`begin` refused larger ones); a body longer than announced still fits,
+            // the buffer growing as a `Vec` does.
+            let mut filled = Vec::with_capacity(usize::try_from(hint).unwrap_or(0).max(1));
+            for c in self.chunks.drain(..).chain([chunk]) {
+                filled.extend_from_slice(&c);
+            }
+            self.filled = filled;
+        } else {
+            self.chunks.push(chunk);
+        }
+    }
 }
 
 impl StoreWriter for MemoryWriter {
@@ -99,9 +128,7 @@ impl StoreWriter for MemoryWriter {
         ready(if self.len > limit {
             Err(StoreError::TooLarge { limit })
         } else {
-            if !chunk.is_empty() {
-                self.chunks.push(chunk);
-            }
+            self.push(chunk);
             Ok(self)
         })
     }
@@ -109,6 +136,7 @@ impl StoreWriter for MemoryWriter {
     fn commit(self) -> impl Future<Output = Result<VariantId, StoreError>> + Send + 'static {
         // One copy at fill time (none for a single chunk) buys zero-copy hits.
         let body = match self.chunks.len() {
+            _ if self.filled.capacity() > 0 => Bytes::from(self.filled),
             0 => Bytes::new(),
             1 => self.chunks.into_iter().next().unwrap_or_default(),
             _ => {
@@ -161,6 +189,8 @@ impl CacheStore for MemoryStore {
             key: key.clone(),
             response,
             chunks: Vec::new(),
+            filled: Vec::new(),
+            hint: size_hint,
             len: 0,
         })))
     }
@@ -255,6 +285,40 @@ mod tests {
                 .store(&req.into_parts().0, &res.into_parts().0, t, t)
                 .unwrap(),
         )
+    }
+
+    /// Whatever the chunking and whether the length was announced, the stored body is the
+    /// bytes written; with an announced length, several chunks fill one buffer of that
+    /// length rather than being kept and then copied.
+    #[test]
+    fn bodies_in_chunks_are_stored_whole() {
+        let store = MemoryStore::default();
+        let body: Vec<u8> = (0..10_000u32).map(|i| (i % 251) as u8).collect();
+        for (n, hint) in [
+            (1, None),
+            (1, Some(10_000)),
+            (3, None),
+            (3, Some(10_000)),
+            (3, Some(4)),
+        ] {
+            let key = CacheKey::new(format!("GET http://example.com/{n}-{hint:?}"));
+            let mut w = now(store.begin(&key, meta(), hint)).unwrap().unwrap();
+            for part in body.chunks(body.len().div_ceil(n)) {
+                w = now(w.write(Bytes::copy_from_slice(part))).unwrap();
+            }
+            assert_eq!(
+                w.filled.capacity() > 0,
+                n > 1 && hint.is_some(),
+                "{n} {hint:?}"
+            );
+            now(w.commit()).unwrap();
+            let v = now(store.get(&key)).unwrap();
+            assert_eq!(
+                v[0].body.as_ref(),
+                body.as_slice(),
+                "{n} chunks, hint {hint:?}"
+            );
+        }
     }
 
     #[test]

@@ -79,6 +79,8 @@ pub(crate) struct ReaderBody<R> {
     remaining: Option<u64>,
     buf: Vec<u8>,
     done: bool,
+    /// Why the body cannot be read: its first frame is this error.
+    unreadable: Option<&'static str>,
 }
 
 impl<R> ReaderBody<R> {
@@ -89,6 +91,18 @@ impl<R> ReaderBody<R> {
             remaining: len,
             buf: vec![0; capacity],
             done: len == Some(0),
+            unreadable: None,
+        }
+    }
+
+    /// A body whose bytes are known not to be the content: reading it fails with `why`.
+    pub(crate) fn unreadable(reader: R, why: &'static str) -> Self {
+        ReaderBody {
+            reader,
+            remaining: None,
+            buf: Vec::new(),
+            done: false,
+            unreadable: Some(why),
         }
     }
 }
@@ -104,6 +118,10 @@ impl<R: AsyncRead + Unpin> Body for ReaderBody<R> {
         let this = self.get_mut();
         if this.done {
             return Poll::Ready(None);
+        }
+        if let Some(why) = this.unreadable {
+            this.done = true;
+            return Poll::Ready(Some(Err(io::Error::new(io::ErrorKind::InvalidData, why))));
         }
         let want = match this.remaining {
             Some(r) => this.buf.len().min(usize::try_from(r).unwrap_or(usize::MAX)),

@@ -26,6 +26,7 @@ use surf::http as ht;
 
 use crate::body::{BodyReader, ReaderBody};
 use crate::error::ConvertError;
+use crate::framing::{self, Framing};
 
 /// The fields of a response that http-types cannot hold, byte for byte.
 ///
@@ -254,7 +255,8 @@ pub(crate) fn request_from_http(req: http::Request<ht::Body>) -> Result<ht::Requ
 /// A surf response as an `http` response for the engine; its body streams. The response to a
 /// HEAD request has no content, whatever its `Content-Length` says (RFC 9110 §9.3.2). A field
 /// whose name is not an HTTP token (which only a middleware could have made; surf's h1 backend
-/// parses names as tokens) is left out.
+/// parses names as tokens) is left out. What surf's client frames differently from RFC 9112 is
+/// an error, or a body that fails (see [`framing`]).
 pub(crate) fn response_to_http(
     mut res: ht::Response,
     head_only: bool,
@@ -262,12 +264,21 @@ pub(crate) fn response_to_http(
     let code = u16::from(res.status());
     let status = http::StatusCode::from_u16(code).map_err(|_| ConvertError::Status(code))?;
     let headers = headers_to_http(res.as_ref(), true)?;
+    let framing = framing::check(status, &headers, head_only, res.len())?;
     let body = if head_only {
         ReaderBody::new(ht::Body::empty(), Some(0))
     } else {
         let body = res.take_body();
-        let len = body.len().map(|n| n as u64);
-        ReaderBody::new(body, len)
+        match framing {
+            Framing::Readable => {
+                let len = body.len().map(|n| n as u64);
+                ReaderBody::new(body, len)
+            }
+            Framing::ByClose => ReaderBody::unreadable(
+                body,
+                "the body is delimited by the close of the connection, which surf's client reads as empty",
+            ),
+        }
     };
     let mut out = http::Response::new(body);
     *out.status_mut() = status;

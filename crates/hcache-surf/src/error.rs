@@ -39,4 +39,9 @@ pub enum ConvertError {
     /// A status code http-types does not know (it holds only registered codes).
     #[error("status code {0} cannot be represented by http-types")]
     Status(u16),
+    /// A response surf's h1 client frames differently from RFC 9112 (an interim response
+    /// handed over as final, `Content-Length` values that disagree): what surf hands over is
+    /// not what the origin sent.
+    #[error("response framing surf's client cannot read: {0}")]
+    Framing(&'static str),
 }

@@ -5,6 +5,7 @@
 mod body;
 mod convert;
 mod error;
+mod framing;
 mod middleware;
 mod upstream;
 

@@ -1,11 +1,15 @@
 //! Shared support for the end-to-end tests: a scripted origin on 127.0.0.1, the hyper client
-//! upstream, an engine on an injected clock, and the stores every scenario runs against.
+//! upstream, an engine on an injected clock, the stores every scenario runs against, and every
+//! adapter behind one client interface ([`adapters`]).
 
 #![allow(dead_code, unreachable_pub)]
 
+pub mod adapters;
 pub mod client;
 pub mod failing;
 pub mod origin;
+pub mod pattern;
+pub mod raw_origin;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -24,6 +28,31 @@ pub const T0: u64 = 1_700_000_000;
 /// The IMF-fixdate of `T0 + secs`.
 pub fn date(secs: u64) -> String {
     httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_secs(T0 + secs))
+}
+
+/// A manual clock at `T0`.
+pub fn start_clock() -> ManualClock {
+    ManualClock::new(UNIX_EPOCH + Duration::from_secs(T0))
+}
+
+/// An engine over `store` on `clock`, sending through `upstream`, with background revalidation
+/// spawned on tokio.
+pub fn engine_on_tokio<S: CacheStore>(
+    store: S,
+    options: CacheOptions,
+    clock: ManualClock,
+    upstream: HyperUpstream,
+) -> Engine<S> {
+    Engine::builder(store)
+        .options(options)
+        .clock(clock)
+        .background(
+            |task| {
+                tokio::spawn(task);
+            },
+            upstream,
+        )
+        .build()
 }
 
 /// An origin, an engine over a store, and the engine's manual clock.
@@ -76,18 +105,9 @@ impl<S: CacheStore> Harness<S> {
         handler: impl Fn(&http::request::Parts, usize) -> Reply + Send + Sync + 'static,
     ) -> Self {
         let origin = Origin::start(handler).await;
-        let clock = ManualClock::new(UNIX_EPOCH + Duration::from_secs(T0));
+        let clock = start_clock();
         let upstream = HyperUpstream::default();
-        let engine = Engine::builder(store)
-            .options(options)
-            .clock(clock.clone())
-            .background(
-                |task| {
-                    tokio::spawn(task);
-                },
-                upstream.clone(),
-            )
-            .build();
+        let engine = engine_on_tokio(store, options, clock.clone(), upstream.clone());
         Harness {
             origin,
             engine,
@@ -254,6 +274,32 @@ pub mod stores {
         }
         let store = CacacheStore::open(dir.path(), options).expect("open the cacache store");
         (store, dir)
+    }
+
+    /// The entry limit of the stores for large bodies.
+    pub const LARGE_ENTRY: u64 = 128 << 20;
+
+    /// A memory store taking bodies up to [`LARGE_ENTRY`] bytes (and twice that in all; one
+    /// shard, as an entry can be at most a shard's share).
+    pub fn memory_large() -> MemoryStore {
+        MemoryStore::new(
+            MemoryOptions::default()
+                .max_bytes(2 * LARGE_ENTRY)
+                .max_entry_size(LARGE_ENTRY)
+                .shards(1),
+        )
+    }
+
+    /// A memory store over a disk store, both taking bodies up to [`LARGE_ENTRY`] bytes.
+    pub fn tiered_large() -> (
+        hcache_store_tiered::TieredStore<MemoryStore, hcache_store_cacache::CacacheStore>,
+        tempfile::TempDir,
+    ) {
+        let (disk, dir) = cacache(Some(LARGE_ENTRY));
+        (
+            hcache_store_tiered::TieredStore::new(memory_large(), disk),
+            dir,
+        )
     }
 
     /// A memory store in front of a fresh disk store (limits as for [`cacache`]).

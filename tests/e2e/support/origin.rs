@@ -13,11 +13,13 @@ use std::task::{Context, Poll};
 use bytes::Bytes;
 use http::{HeaderName, HeaderValue, Request, Response, StatusCode, request};
 use http_body::{Body, Frame, SizeHint};
+
+use super::pattern;
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, futures::OwnedNotified};
 use tokio::task::JoinHandle;
 
 /// What the origin sends back.
@@ -46,6 +48,16 @@ pub enum ReplyBody {
     },
     /// Announce `len` bytes, send `prefix`, then break the connection.
     Abort { prefix: Bytes, len: u64 },
+    /// `count` chunks of `len` bytes, chunk `i` being [`pattern::chunk`]`(i, len)` (no two
+    /// neighbours alike, so a lost, repeated or reordered chunk changes the checksum), with a
+    /// `Content-Length`. With `hold`, the origin sends the first chunk and then waits until
+    /// `hold` is notified: a caller that can read that chunk before the rest exists proves
+    /// that nothing between it and the origin gathers the body.
+    Pattern {
+        count: usize,
+        len: usize,
+        hold: Option<Arc<Notify>>,
+    },
 }
 
 impl Reply {
@@ -89,6 +101,11 @@ impl Reply {
             count,
             sized: false,
         };
+        self
+    }
+    /// `count` pattern chunks of `len` bytes (see [`ReplyBody::Pattern`]).
+    pub fn pattern(mut self, count: usize, len: usize, hold: Option<Arc<Notify>>) -> Self {
+        self.body = ReplyBody::Pattern { count, len, hold };
         self
     }
     pub fn abort_after(mut self, prefix: &str, len: u64) -> Self {
@@ -259,6 +276,8 @@ pub struct OriginBody {
     /// For `Abort`: a pause after the prefix, so hyper flushes the head and the prefix to the
     /// socket before the connection breaks (otherwise the caller would see no head at all).
     pause: Option<Pin<Box<tokio::time::Sleep>>>,
+    /// For `Pattern` with `hold`: the wait after the first chunk.
+    held: Option<Pin<Box<OwnedNotified>>>,
 }
 
 impl From<ReplyBody> for OriginBody {
@@ -267,6 +286,7 @@ impl From<ReplyBody> for OriginBody {
             kind,
             sent: 0,
             pause: None,
+            held: None,
         }
     }
 }
@@ -287,12 +307,30 @@ impl Body for OriginBody {
                 return Poll::Pending;
             }
         }
+        if let (
+            ReplyBody::Pattern {
+                hold: Some(gate), ..
+            },
+            1,
+        ) = (&self.kind, self.sent)
+        {
+            let gate = gate.clone();
+            let held = self
+                .held
+                .get_or_insert_with(|| Box::pin(gate.notified_owned()));
+            if held.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+        }
         let sent = self.sent;
         self.sent += 1;
         Poll::Ready(match &self.kind {
             ReplyBody::Full(b) => (sent == 0 && !b.is_empty()).then(|| Ok(Frame::data(b.clone()))),
             ReplyBody::Repeat { chunk, count, .. } => {
                 (sent < *count).then(|| Ok(Frame::data(chunk.clone())))
+            }
+            ReplyBody::Pattern { count, len, .. } => {
+                (sent < *count).then(|| Ok(Frame::data(pattern::chunk(sent, *len))))
             }
             ReplyBody::Abort { prefix, .. } => match sent {
                 0 => Some(Ok(Frame::data(prefix.clone()))),
@@ -311,6 +349,9 @@ impl Body for OriginBody {
             } => SizeHint::with_exact(chunk.len() as u64 * *count as u64),
             ReplyBody::Repeat { sized: false, .. } => SizeHint::default(),
             ReplyBody::Abort { len, .. } => SizeHint::with_exact(*len),
+            ReplyBody::Pattern { count, len, .. } => {
+                SizeHint::with_exact(*count as u64 * *len as u64)
+            }
         }
     }
 }
