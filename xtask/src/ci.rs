@@ -1,7 +1,7 @@
 //! `cargo xtask ci`: every check CI runs, in order, stopping at the first failure.
 
-use crate::conformance;
 use crate::util::{self, Result};
+use crate::{bench, conformance};
 
 /// A `cargo` step: its arguments and the environment variables it needs.
 struct Step {
@@ -11,7 +11,7 @@ struct Step {
     env: &'static [(&'static str, &'static str)],
 }
 
-/// The `cargo` steps, run before the conformance task.
+/// The `cargo` steps, run before the conformance task and the benchmarks' smoke run.
 const STEPS: &[Step] = &[
     Step {
         args: &["fmt", "--all", "--check"],
@@ -40,15 +40,17 @@ const STEPS: &[Step] = &[
 
 /// Runs the task.
 pub(crate) fn run() -> Result {
-    let count = STEPS.len() + 1;
+    let count = STEPS.len() + 2;
     for (i, step) in STEPS.iter().enumerate() {
         let mut command = util::cargo_command(step.args);
         command.envs(step.env.iter().copied());
         header(i + 1, count, &util::display(&command));
         util::run(&mut command)?;
     }
-    header(count, count, "cargo xtask conformance");
+    header(count - 1, count, "cargo xtask conformance");
     conformance::run()?;
+    header(count, count, "cargo xtask bench --smoke");
+    bench::run(&["--smoke".to_owned()])?;
     println!("\nci: all {count} steps passed");
     Ok(())
 }

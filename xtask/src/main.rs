@@ -3,8 +3,10 @@
 //! Kept cheap to build: std, plus `serde_json` for the public suite's results.
 #![forbid(unsafe_code)]
 
+mod bench;
 mod ci;
 mod conformance;
+mod fuzz;
 mod libtest;
 mod public_suite;
 mod report;
@@ -19,8 +21,10 @@ struct Task {
     name: &'static str,
     /// One-line description for `cargo xtask help`.
     about: &'static str,
-    /// Runs the task.
-    run: fn() -> util::Result,
+    /// The arguments it takes, for `help` (empty: none, and any argument is refused).
+    usage: &'static str,
+    /// Runs the task with the arguments after its name.
+    run: fn(&[String]) -> util::Result,
 }
 
 /// Every task, in the order `help` lists them.
@@ -28,31 +32,56 @@ const TASKS: &[Task] = &[
     Task {
         name: "conformance",
         about: "the main job: our RFC scenarios and the public suite, reported per section; writes docs/conformance.md",
-        run: conformance::run,
+        usage: "",
+        run: |_| conformance::run(),
     },
     Task {
         name: "public-suite",
         about: "run only the public http-cache-tests suite through the reverse proxy",
-        run: public_suite::run_task,
+        usage: "",
+        run: |_| public_suite::run_task(),
+    },
+    Task {
+        name: "bench",
+        about: "hcache against its peers (http-cache-reqwest, plain reqwest) in one run; writes docs/benchmarks.md (--smoke: every scenario once, dev profile, no timing)",
+        usage: "[--smoke]",
+        run: bench::run,
     },
     Task {
         name: "ci",
-        about: "run every CI check in order: fmt, clippy, test, doc, conformance",
-        run: ci::run,
+        about: "run every CI check in order: fmt, clippy, test, doc, conformance, bench --smoke",
+        usage: "",
+        run: |_| ci::run(),
+    },
+    Task {
+        name: "fuzz",
+        about: "run each cargo-fuzz target (fuzz/) for --seconds N or --runs N; prints executions and findings",
+        usage: "[--seconds N | --runs N] [--target T]... [--sanitizer S]",
+        run: fuzz::run,
     },
     Task {
         name: "help",
         about: "print this help",
-        run: help,
+        usage: "",
+        run: |_| help(),
     },
 ];
 
 /// Prints the usage and the task list.
 fn help() -> util::Result {
-    println!("Usage: cargo xtask <task>\n\nTasks:");
-    let width = TASKS.iter().map(|task| task.name.len()).max().unwrap_or(0);
+    println!("Usage: cargo xtask <task> [arguments]\n\nTasks:");
+    let shown = |task: &Task| {
+        format!("{} {}", task.name, task.usage)
+            .trim_end()
+            .to_owned()
+    };
+    let width = TASKS
+        .iter()
+        .map(|task| shown(task).len())
+        .max()
+        .unwrap_or(0);
     for task in TASKS {
-        println!("  {:<width$}  {}", task.name, task.about);
+        println!("  {:<width$}  {}", shown(task), task.about);
     }
     Ok(())
 }
@@ -72,11 +101,11 @@ fn main() -> ExitCode {
         let _ = help();
         return ExitCode::from(2);
     };
-    if let Some(extra) = args.get(1) {
+    if let Some(extra) = args.get(1).filter(|_| task.usage.is_empty()) {
         eprintln!("error: `{name}` takes no arguments (got `{extra}`)");
         return ExitCode::from(2);
     }
-    match (task.run)() {
+    match (task.run)(args.get(1..).unwrap_or_default()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("error: {message}");

@@ -1,0 +1,53 @@
+//! Scenario 4: a miss that is not stored (`no-store`), against the plain client it wraps.
+
+use super::{Probe, Settings, expect_sent, index_of, latency, progress};
+use crate::clients::{BoxError, Config};
+use crate::origin::Origin;
+use crate::report::{Report, Table, ratio, us};
+
+pub(super) async fn run(
+    s: &Settings,
+    origin: &Origin,
+    report: &mut Report,
+) -> Result<(), BoxError> {
+    progress("no-store miss");
+    let probes = Config::ALL
+        .into_iter()
+        .map(|c| Probe::new(origin, c, "nostore", "miss", false, 200))
+        .collect::<Result<Vec<_>, _>>()?;
+    let rounds = latency(&probes, s).await?;
+    let per_probe = (s.warmup + s.rounds * s.iters) as u64;
+    for p in &probes {
+        expect_sent(origin, p, per_probe, 0)?;
+    }
+
+    let mut table = Table::new(
+        "4. No-store miss",
+        "A GET whose 1 KiB response says `cache-control: no-store`: looked up, forwarded, \
+         not stored. Each configuration against the plain reqwest it is built on, within \
+         the same round.",
+        &["configuration", "median", "p99", "× own plain reqwest"],
+    );
+    for (i, p) in probes.iter().enumerate() {
+        let base = index_of(&probes, p.config.baseline()).expect("baselines are probed");
+        let samples = rounds.samples(i);
+        let slug = p.config.slug();
+        report.metric(format!("no_store.median_ns.{slug}"), samples.median());
+        report.metric(
+            format!("no_store.ratio.{slug}/plain"),
+            rounds.ratio(i, base),
+        );
+        table.row(vec![
+            p.config.name().to_owned(),
+            us(samples.median()),
+            us(samples.p99()),
+            if i == base {
+                "–".to_owned()
+            } else {
+                ratio(rounds.ratio(i, base))
+            },
+        ]);
+    }
+    report.tables.push(table);
+    Ok(())
+}
