@@ -11,6 +11,7 @@ mod libtest;
 mod public_suite;
 mod report;
 mod section;
+mod soak;
 mod util;
 
 use std::process::ExitCode;
@@ -58,6 +59,12 @@ const TASKS: &[Task] = &[
         about: "run each cargo-fuzz target (fuzz/) for --seconds N or --runs N; prints executions and findings",
         usage: "[--seconds N | --runs N] [--target T]... [--sanitizer S]",
         run: fuzz::run,
+    },
+    Task {
+        name: "soak",
+        about: "1,000,000 requests with churn through hcache-reqwest (memory, then tiered store); fails if RSS or open files grow",
+        usage: "[--store S] [--requests N] [--urls N] [--concurrency N] [--samples N]",
+        run: soak::run,
     },
     Task {
         name: "help",

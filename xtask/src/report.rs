@@ -30,6 +30,16 @@ fn note(id: &str) -> Option<&'static str> {
              with no Last-Modified, RFC 9111 §4.3.2 compares with Date, which says the \
              response may have changed since, so hcache answers 200."
         }
+        "vary-normalise-lang-select" => {
+            "not done, deliberately: it expects a response stored for `Accept-Language: en, de` \
+             (with `Content-Language: de`) to be reused for `fr;q=0.5, de;q=1.0`. The two values \
+             ask for different things, and RFC 9111 §4.1 reuses a response only when the \
+             selecting fields match after normalisations of identical meaning. Which language \
+             the origin picks for the second request depends on what it holds (a `fr` version \
+             may exist) and on its algorithm (RFC 9110 §12.1; §12.5.4: some read list order), \
+             which nothing stored tells the cache. hcache does match reordered lists of equal \
+             weights (`vary-normalise-lang-order`)."
+        }
         id if id.starts_with("stale-close-") => {
             "must not serve stale when a directive forbids it — and hcache does not: with the \
              origin's connection dropped it answers 502. Not counted by the suite because its \

@@ -68,7 +68,7 @@ impl CachePolicy {
 /// Resolves a URI reference against the request target (RFC 3986 §5.2, for the absolute,
 /// network-path and absolute-path forms servers send; relative paths merge with the base
 /// path's directory).
-fn resolve(base: &Uri, host: Option<&[u8]>, reference: &str) -> Option<Uri> {
+pub(crate) fn resolve(base: &Uri, host: Option<&[u8]>, reference: &str) -> Option<Uri> {
     let reference = reference.trim();
     if let Ok(u) = reference.parse::<Uri>()
         && u.scheme().is_some()

@@ -14,6 +14,7 @@ mod key;
 mod options;
 mod overrides;
 mod policy;
+mod post;
 mod reuse;
 mod status;
 mod storable;

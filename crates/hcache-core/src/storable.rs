@@ -66,6 +66,14 @@ pub enum NotStorable {
     /// mangled `private` or `no-store`, so the response is not stored (fail closed).
     #[error("shared cache and Cache-Control is malformed")]
     Malformed,
+    /// A response to POST without one `Content-Location` naming the POST's target URI: it is
+    /// no representation of the URI a later GET asks for (RFC 9110 §9.3.3, §8.7).
+    #[error("response to POST without a Content-Location equal to its target URI")]
+    PostContentLocation,
+    /// A response to POST without explicit freshness (`max-age`, `s-maxage` in a shared
+    /// cache, `Expires`): RFC 9110 §9.3.3 allows no heuristic freshness for it.
+    #[error("response to POST without explicit freshness")]
+    PostFreshness,
 }
 
 impl CachePolicy {
@@ -262,22 +270,41 @@ impl CachePolicy {
     }
 }
 
-/// Whether a response's `Transfer-Encoding` leaves its body in doubt (RFC 9112 §6.1, §6.3): a
-/// coding other than a single `chunked` (which every HTTP/1.1 client removes) is still on the
-/// bytes, and a `Content-Length` beside it describes something other than what was received.
+/// Transfer codings of the IANA registry that change the bytes and that an HTTP/1.1 client
+/// does not remove (it removes only `chunked`; `trailers` is not a coding of the body).
+const APPLIED_CODINGS: [&[u8]; 5] = [b"gzip", b"x-gzip", b"deflate", b"compress", b"x-compress"];
+
+/// Whether a response's `Transfer-Encoding` leaves its body in doubt (RFC 9112 §6.1, §6.3):
+/// a registered coding other than `chunked` is still on the bytes (storing them without the
+/// hop-by-hop field would serve coded bytes as the content), or a `Content-Length` beside it
+/// describes something other than what was received (§6.3 item 3), or `chunked` came twice.
+///
+/// A name outside the registry is no coding any sender could have applied: the body arrived
+/// delimited by the close as it was sent, so, like Apache httpd and Chrome (and as
+/// http-cache-tests' required `headers-store-Transfer-Encoding` expects), it is stored
+/// without the field (§3.1).
 fn framing_in_doubt(headers: &http::HeaderMap) -> bool {
-    let mut codings = headers
+    let (mut any, mut chunked) = (false, 0);
+    for element in headers
         .get_all(http::header::TRANSFER_ENCODING)
         .iter()
-        .flat_map(|line| crate::directives::list::elements(line.as_bytes()));
-    match codings.next() {
-        None => false,
-        Some(first) => {
-            !first.eq_ignore_ascii_case(b"chunked")
-                || codings.next().is_some()
-                || headers.contains_key(http::header::CONTENT_LENGTH)
+        .flat_map(|line| crate::directives::list::elements(line.as_bytes()))
+    {
+        any = true;
+        let name = element
+            .split(|&b| b == b';')
+            .next()
+            .unwrap_or_default()
+            .trim_ascii();
+        if name.eq_ignore_ascii_case(b"chunked") {
+            chunked += 1;
+        }
+        // Chunked twice: the client removes one layer, the other is still on the bytes.
+        if chunked > 1 || APPLIED_CODINGS.iter().any(|c| name.eq_ignore_ascii_case(c)) {
+            return true;
         }
     }
+    any && headers.contains_key(http::header::CONTENT_LENGTH)
 }
 
 /// Whether a `Cache-Control` member is outside the grammar `token [ "=" ( token /

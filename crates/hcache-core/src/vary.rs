@@ -4,7 +4,27 @@
 //! in normalised form; a later request matches when its values normalise to the same bytes.
 //! Normalisation applies what §4.1 allows: whitespace around list separators dropped, several
 //! field lines combined, empty list members dropped, and — for the `Accept*` family, whose
-//! values are case-insensitive — case folded and whitespace around `;` and `=` dropped.
+//! values are case-insensitive — case folded, whitespace around `;` and `=` dropped, and the
+//! members put in a canonical order with canonical weights, since their order carries no
+//! meaning ([`unordered`]).
+//!
+//! # Selection by preference is not done
+//!
+//! Reusing a stored response for a request whose selecting fields do *not* match, because the
+//! stored response looks like what the origin would choose for it — a response with
+//! `Content-Language: de`, stored for `Accept-Language: en, de`, served to `Accept-Language:
+//! fr;q=0.5, de;q=1.0` — is not done, although http-cache-tests lists it as optimal
+//! (`vary-normalise-lang-select`). §4.1 lets a cache reuse a response only when the selecting
+//! fields match "by applying" normalisations "known to have identical semantics"; these two
+//! values ask for different things, and what the origin answers to the second depends on which
+//! representations it has and on its own algorithm (RFC 9110 §12.1: proactive negotiation is
+//! the server's choice, and may weigh anything the request says). Here a `fr` representation
+//! may exist, never offered to the first request, which placed `de` above any French; and an
+//! origin reading list order (which §12.5.4 says some do) would pick it. Nothing in the stored
+//! exchange tells the cache which, so the reuse would be a guess.
+//!
+//! Where several stored responses match, §4.1 allows choosing among them by these weights;
+//! hcache uses the most recent (`reuse.rs`), which §4.1 also allows.
 
 use std::sync::OnceLock;
 
@@ -15,6 +35,8 @@ use http::{HeaderMap, HeaderValue};
 
 use crate::directives::list::{elements, split_outside_quotes, trim_ows};
 use crate::stored::Lines;
+
+mod unordered;
 
 /// The selecting header fields of a stored response and the values they had in the request
 /// that produced it.
@@ -189,10 +211,10 @@ impl VaryKey {
     pub fn from_fields(fields: impl IntoIterator<Item = (HeaderName, Option<Vec<u8>>)>) -> Self {
         let mut key = VaryKey::default();
         for (name, value) in fields {
-            key.push(Field {
-                name,
-                value: value.map(|v| Value::Normalized(Captured::from_slice(&v))),
-            });
+            // Keys stored before members were reordered, or by another version: put in the
+            // order `normalize` gives, so they equal and match as captured keys do.
+            let value = value.map(|v| Value::Normalized(reorder(&name, Captured::from_slice(&v))));
+            key.push(Field { name, value });
         }
         key
     }
@@ -239,7 +261,7 @@ impl VaryKey {
             let stored = value.normalized(name);
             let ci = case_insensitive(name);
             let mut buf = [0u8; PLAIN_MAX];
-            match (more, normalize_plain(line.as_bytes(), ci, &mut buf)) {
+            let in_order = match (more, normalize_plain(line.as_bytes(), ci, &mut buf)) {
                 // Stored bytes are lower case, as the request's now are, unless a store
                 // rebuilt the key with other bytes: compare as `equals_normalized`.
                 (false, Some(n)) => {
@@ -247,7 +269,8 @@ impl VaryKey {
                     ours == stored || (ci && ours.eq_ignore_ascii_case(stored))
                 }
                 _ => equals_normalized(lines.iter().map(HeaderValue::as_bytes), name, stored),
-            }
+            };
+            in_order || matches_reordered(&lines, name, stored)
         })
     }
 }
@@ -383,8 +406,61 @@ fn split_params(member: &[u8]) -> impl Iterator<Item = &[u8]> {
     split_outside_quotes(member, b';').map(trim_ows)
 }
 
-/// The normalised form of the field lines `lines` (at least one) of `name`.
+/// The normalised form of the field lines `lines` (at least one) of `name`: the ordered
+/// normalisation, then, for a field whose member order carries no meaning, the canonical
+/// order ([`reorder`]).
+///
+/// Every captured value is normalised here, and [`VaryKey::from_fields`] reorders the same
+/// way: [`VaryKey::matches`] relies on stored values of such fields being in canonical order.
 fn normalize<'a, I>(lines: I, name: &HeaderName) -> Captured
+where
+    I: IntoIterator<Item = &'a [u8]>,
+    I::IntoIter: Clone,
+{
+    reorder(name, normalize_ordered(lines, name))
+}
+
+/// `value`, normalised, in canonical order when `name` is a field whose member order carries
+/// no meaning ([`unordered`]); unchanged otherwise.
+fn reorder(name: &HeaderName, value: Captured) -> Captured {
+    let bytes = value.as_slice();
+    // One member without parameters (`gzip`, `en`) is in canonical order already.
+    if !unordered::is_unordered(name) || !bytes.iter().any(|&b| b == b',' || b == b';') {
+        return value;
+    }
+    match unordered::canonical(bytes) {
+        Some(canonical) => Captured::from_slice(&canonical),
+        None => value,
+    }
+}
+
+/// Whether `request`'s lines of `name` match `stored` once put in canonical order (§4.1:
+/// "reordering field values when order is not significant"); false for other fields.
+fn matches_reordered(
+    request: &http::header::GetAll<'_, HeaderValue>,
+    name: &HeaderName,
+    stored: &[u8],
+) -> bool {
+    if !unordered::is_unordered(name) {
+        return false;
+    }
+    let lines: Vec<&[u8]> = request.iter().map(HeaderValue::as_bytes).collect();
+    // One member without parameters was compared as it is: nothing to reorder.
+    if let [line] = lines[..]
+        && !line.iter().any(|&b| b == b',' || b == b';')
+    {
+        return false;
+    }
+    let ours = normalize(lines, name);
+    let ours = ours.as_slice();
+    // Stored bytes are lower case unless a store rebuilt the key with other bytes that could
+    // not be reordered.
+    ours == stored || ours.eq_ignore_ascii_case(stored)
+}
+
+/// The normalised form of the field lines `lines` (at least one) of `name`, members in the
+/// order received.
+fn normalize_ordered<'a, I>(lines: I, name: &HeaderName) -> Captured
 where
     I: IntoIterator<Item = &'a [u8]>,
     I::IntoIter: Clone,
@@ -464,7 +540,9 @@ mod tests {
             let mut req = HeaderMap::new();
             req.insert(name.clone(), HeaderValue::from_str(&line).unwrap());
             let key = VaryKey::capture(Lines::One(&HeaderValue::from_str(name.as_str()).unwrap()), &HeaderMap::new(), &req).unwrap();
-            prop_assert_eq!(key.fields().next().unwrap().1, Some(&buf[..n]));
+            // Stored in canonical order when the field's order carries no meaning.
+            let stored = reorder(&name, Captured::from_slice(&buf[..n]));
+            prop_assert_eq!(key.fields().next().unwrap().1, Some(stored.as_slice()));
             prop_assert!(key.matches(&req));
             // A key rebuilt from its fields equals it and hashes the same, and matches the
             // same requests, byte-identical or merely equivalent.

@@ -8,6 +8,7 @@ use crate::support::{Harness, Reply};
 
 for_each_store!(
     s4_1_vary_two_variants_each_served_third_misses,
+    s4_1_vary_accept_language_reordered_matches,
     s3_1_repeated_field_lines_preserved_in_order,
     s3_1_obs_text_field_value_preserved_byte_for_byte,
 );
@@ -76,6 +77,37 @@ async fn s4_1_vary_two_variants_each_served_third_misses<S: CacheStore>(store: S
     );
     assert_eq!(h.origin.hits(), 4);
     assert_eq!(h.engine.store().stats().variants, 4);
+}
+
+async fn s4_1_vary_accept_language_reordered_matches<S: CacheStore>(store: S) {
+    // "reordering field values when order is not significant": weights, not order, rank an
+    // Accept-Language list (RFC 9110 §12.4.2). The key survives the store's round trip.
+    let h = Harness::new(store, CacheOptions::default(), |_, n| {
+        Reply::ok(&format!("de {n}"))
+            .header("cache-control", "max-age=60")
+            .header("vary", "accept-language")
+            .header("content-language", "de")
+    })
+    .await;
+    let first = h.get_with("/l", &[("accept-language", "en, de")]).await;
+    assert_eq!(first.text(), "de 0");
+    for same in ["de, en", " DE ,en;q=1.0", "en;q=1, de"] {
+        let got = h.get_with("/l", &[("accept-language", same)]).await;
+        assert_eq!(
+            (got.text().as_str(), got.cache_status()),
+            ("de 0", "hcache; hit; ttl=60"),
+            "{same}"
+        );
+    }
+    // Other weights ask for something else, even where the stored language would be chosen.
+    let other = h
+        .get_with("/l", &[("accept-language", "fr;q=0.5, de;q=1.0")])
+        .await;
+    assert_eq!(
+        other.cache_status(),
+        "hcache; fwd=vary-miss; fwd-status=200; stored"
+    );
+    assert_eq!(h.origin.hits(), 2);
 }
 
 async fn s3_1_repeated_field_lines_preserved_in_order<S: CacheStore>(store: S) {

@@ -7,6 +7,7 @@ mod conditional;
 mod fields;
 mod flow;
 mod overrides;
+mod post;
 #[cfg(target_os = "linux")]
 mod rss;
 mod stale;

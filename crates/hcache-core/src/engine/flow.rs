@@ -7,7 +7,7 @@ use http::{Request, Response, StatusCode, request, response};
 use http_body::Body;
 use http_body_util::BodyExt;
 
-use super::body::{CacheBody, teed};
+use super::body::CacheBody;
 use super::coalesce::{FlightGuard, Role};
 use super::head::reuse_head;
 use super::stats::Counters;
@@ -206,7 +206,7 @@ impl<S: CacheStore> Engine<S> {
         }
     }
 
-    fn store_error(&self, op: &'static str, e: &StoreError) {
+    pub(super) fn store_error(&self, op: &'static str, e: &StoreError) {
         Counters::inc(&self.inner.counters.store_errors);
         tracing::warn!(op, error = %e, "hcache: store operation failed");
     }
@@ -485,7 +485,11 @@ impl<S: CacheStore> Engine<S> {
             if let Some(g) = guard {
                 g.finish(None);
             }
-            let mut res = Response::from_parts(res_parts, CacheBody::new(res_body));
+            let times = (request_time, response_time);
+            let body = self
+                .store_uncached_method(&parts, &res_parts, res_body, &mut status, times)
+                .await;
+            let mut res = Response::from_parts(res_parts, body);
             self.add_status(res.headers_mut(), &status);
             return res;
         };
@@ -502,35 +506,8 @@ impl<S: CacheStore> Engine<S> {
         }
         let body = match policy.store(&parts, &res_parts, request_time, response_time) {
             Ok(meta) => {
-                let hint = res_body.size_hint().exact();
-                match inner.store.begin(&key, Arc::new(meta), hint).await {
-                    Ok(Some(writer)) => {
-                        status = status.stored(true);
-                        if res_body.is_end_stream() {
-                            // Nothing to stream: commit now.
-                            match writer.commit().await {
-                                Ok(id) => {
-                                    Counters::inc(&inner.counters.stored);
-                                    if let Some(g) = guard {
-                                        g.finish(Some(id));
-                                    }
-                                }
-                                Err(e) => self.store_error("commit", &e),
-                            }
-                            CacheBody::empty()
-                        } else {
-                            teed(res_body, writer, inner.counters.clone(), guard)
-                        }
-                    }
-                    Ok(None) => {
-                        Counters::inc(&inner.counters.too_large);
-                        CacheBody::new(res_body)
-                    }
-                    Err(e) => {
-                        self.store_error("begin", &e);
-                        CacheBody::new(res_body)
-                    }
-                }
+                self.store_streaming(&key, meta, res_body, guard, &mut status)
+                    .await
             }
             Err(why) => {
                 tracing::debug!(key = %key, reason = %why, "hcache: response not stored");

@@ -10,6 +10,7 @@ mod flow;
 mod head;
 mod stats;
 mod upstream;
+mod write;
 
 use std::collections::HashSet;
 use std::fmt;

@@ -7,6 +7,7 @@ mod support;
 mod freshness;
 mod invalidation;
 mod parsing;
+mod post;
 mod properties;
 mod reuse;
 mod status;

@@ -43,10 +43,50 @@ outcomes! {
     s4_1_subset_value_misses:
         vary("accept-encoding", &["accept-encoding: gzip, br"], &["accept-encoding: gzip"]), at 0
             => MISS;
-    // Reordering is a normalisation §4.1 permits but does not require: kept distinct.
-    s4_1_reordered_members_miss:
+}
+
+// "reordering field values when order is not significant": the Accept family weighs its
+// members with qvalues (RFC 9110 §12.4.2), so their order carries no meaning; a missing
+// weight is q=1. Other fields keep their order, as does a list whose order might matter.
+outcomes! {
+    s4_1_accept_language_order_ignored:
+        vary("accept-language", &["accept-language: en, de"], &["accept-language: de, en"]),
+            at 0 => Fresh;
+    s4_1_accept_encoding_order_ignored:
         vary("accept-encoding", &["accept-encoding: gzip, br"], &["accept-encoding: br, gzip"]),
-            at 0 => MISS;
+            at 0 => Fresh;
+    s4_1_accept_order_ignored:
+        vary("accept", &["accept: text/html, application/json;q=0.9, */*;q=0.1"],
+            &["accept: */*;q=0.1, Application/JSON; q=0.9, text/html"]), at 0 => Fresh;
+    s4_1_accept_charset_order_ignored:
+        vary("accept-charset", &["accept-charset: utf-8, iso-8859-1;q=0.5"],
+            &["accept-charset: iso-8859-1;q=0.5, utf-8"]), at 0 => Fresh;
+    s4_1_reordered_across_field_lines:
+        vary("accept-language", &["accept-language: en", "accept-language: de"],
+            &["accept-language: de, en"]), at 0 => Fresh;
+    s4_1_weight_one_same_as_none:
+        vary("accept-language", &["accept-language: fr;q=0.5, de"],
+            &["accept-language: de;q=1.0, fr;q=0.500"]), at 0 => Fresh;
+    s4_1_repeated_member_same_as_once:
+        vary("accept-encoding", &["accept-encoding: gzip, br, gzip"],
+            &["accept-encoding: br, gzip"]), at 0 => Fresh;
+    s4_1_reordered_members_other_weights_miss:
+        vary("accept-language", &["accept-language: en, de;q=0.5"],
+            &["accept-language: de, en;q=0.5"]), at 0 => MISS;
+    s4_1_reordered_member_weighted_twice_miss:
+        vary("accept-language", &["accept-language: en;q=0.5, en"],
+            &["accept-language: en, en;q=0.5"]), at 0 => MISS;
+    s4_1_reordered_with_invalid_weight_miss:
+        vary("accept-language", &["accept-language: en;q=2, de"],
+            &["accept-language: de, en;q=2"]), at 0 => MISS;
+    s4_1_custom_field_order_significant:
+        vary("x-foo", &["x-foo: a, b"], &["x-foo: b, a"]), at 0 => MISS;
+    // Choosing by preference is not matching: `de` is what the second request prefers and what
+    // was stored, but the origin may hold `fr` or read list order (RFC 9110 §12.1, §12.5.4),
+    // and §4.1 reuses only on selecting fields of identical meaning.
+    s4_1_preferred_content_language_of_other_request_misses:
+        vary("accept-language", &["accept-language: en, de"],
+            &["accept-language: fr;q=0.5, de;q=1.0"]).res("content-language: de"), at 0 => MISS;
 }
 
 // "If ... a header field is absent from a request, it can only match another request if it
@@ -238,7 +278,8 @@ fn s4_1_vary_key_captures_normalised_values() {
     assert_eq!(
         fields,
         [
-            ("accept-encoding".into(), Some(b"gzip,br,zstd".to_vec())),
+            // The Accept family in canonical order: members sorted.
+            ("accept-encoding".into(), Some(b"br,gzip,zstd".to_vec())),
             ("x-foo".into(), Some(b"A".to_vec())),
             ("accept-language".into(), None),
         ]
@@ -321,4 +362,35 @@ fn s4_1_stored_response_rebuilt_from_parts_selects_same_requests() {
         decide(&[rebuilt], &["accept-encoding: br"]),
         Decision::Forward(ForwardReason::VaryMiss)
     ));
+}
+
+#[test]
+fn s4_1_key_rebuilt_from_ordered_fields_matches_reordered() {
+    // A store may hold values normalised before members were reordered, or with weights
+    // written another way: rebuilt, the key is the one captured now, and matches the same.
+    let captured = vary(
+        "accept-language",
+        &["accept-language: de;q=1.0, en;q=0.50"],
+        &[],
+    )
+    .stored();
+    for persisted in [&b"de;q=1.0,en;q=0.50"[..], b"en;q=0.5,de", b"EN;Q=0.5,DE"] {
+        let rebuilt = VaryKey::from_fields([(
+            HeaderName::from_static("accept-language"),
+            Some(persisted.to_vec()),
+        )]);
+        assert_eq!(&rebuilt, captured.vary(), "{persisted:?}");
+        for (lines, expected) in [
+            (&["accept-language: en;q=0.5, de"][..], true),
+            (
+                &["accept-language: de", "accept-language: en;q=0.500"][..],
+                true,
+            ),
+            (&["accept-language: en, de"][..], false),
+        ] {
+            let h = headers(lines);
+            assert_eq!(rebuilt.matches(&h), expected, "{persisted:?} {lines:?}");
+            assert_eq!(captured.vary().matches(&h), expected, "{lines:?}");
+        }
+    }
 }
