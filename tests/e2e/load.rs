@@ -16,11 +16,12 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use hcache_core::{CacheOptions, CacheStore, StoreStats};
+use hcache_core::StoreStats;
 use hcache_store_memory::{MemoryOptions, MemoryStore};
-use reqwest_middleware::{ClientBuilder, ClientWithMiddleware};
+use reqwest_middleware::ClientWithMiddleware;
 
-use crate::support::{Origin, Reply, start_clock, stores};
+use crate::support::adapters::reqwest_with_cache;
+use crate::support::{Origin, Reply, stores};
 
 const REQUESTS: usize = 10_000;
 const URLS: usize = 100;
@@ -46,19 +47,6 @@ async fn origin() -> Origin {
         Reply::ok(&body_of(i)).header("cache-control", "max-age=600")
     })
     .await
-}
-
-/// reqwest behind hcache's middleware over `store`.
-fn client<S: CacheStore>(store: S) -> (ClientWithMiddleware, hcache_reqwest::Cache<S>) {
-    let inner = reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .expect("reqwest client");
-    let cache = hcache_reqwest::Cache::builder(store)
-        .options(CacheOptions::default())
-        .clock(start_clock())
-        .build();
-    (ClientBuilder::new(inner).with(cache.clone()).build(), cache)
 }
 
 /// What a load run saw.
@@ -128,7 +116,10 @@ fn within(stats: StoreStats, max_bytes: u64) {
 async fn load_memory_store_coalesces() {
     const MAX: u64 = 16 << 20;
     let origin = origin().await;
-    let (client, cache) = client(MemoryStore::new(MemoryOptions::default().max_bytes(MAX)));
+    let (client, cache) = reqwest_with_cache(
+        MemoryStore::new(MemoryOptions::default().max_bytes(MAX)),
+        None,
+    );
     let run = load(&origin, client).await;
     assert_eq!((run.errors, run.wrong_bodies), (0, 0), "{run:?}");
     assert_eq!(run.origin_requests, URLS, "one origin request per URL");
@@ -149,7 +140,7 @@ async fn load_tiered_store_coalesces() {
     let (disk, _dir) = stores::cacache(None);
     let front = MemoryStore::new(MemoryOptions::default().max_bytes(FRONT).shards(1));
     let store = hcache_store_tiered::TieredStore::new(front, disk);
-    let (client, cache) = client(store);
+    let (client, cache) = reqwest_with_cache(store, None);
     let run = load(&origin, client).await;
     assert_eq!((run.errors, run.wrong_bodies), (0, 0), "{run:?}");
     assert_eq!(run.origin_requests, URLS, "one origin request per URL");
@@ -169,7 +160,7 @@ async fn load_memory_store_evicting() {
     const MAX: u64 = 48 << 10;
     let origin = origin().await;
     let store = MemoryStore::new(MemoryOptions::default().max_bytes(MAX).shards(1));
-    let (client, cache) = client(store);
+    let (client, cache) = reqwest_with_cache(store, None);
     let run = load(&origin, client).await;
     assert_eq!((run.errors, run.wrong_bodies), (0, 0), "{run:?}");
     assert!((URLS..=REQUESTS).contains(&run.origin_requests), "{run:?}");

@@ -217,6 +217,12 @@ pub(crate) fn entity_tag_list<'a>(
 /// Seconds from `earlier` to `later`, negative when `later` is before `earlier`, saturating
 /// instead of overflowing.
 pub(crate) fn secs_between(later: SystemTime, earlier: SystemTime) -> i64 {
+    // Equal times are common — a response without `Date` is dated by its response time, and
+    // a clock that did not tick between request and response gives equal times — and the
+    // subtraction below is a call into `std`.
+    if later == earlier {
+        return 0;
+    }
     match later.duration_since(earlier) {
         Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
         Err(e) => i64::try_from(e.duration().as_secs()).map_or(i64::MIN, |s| -s),

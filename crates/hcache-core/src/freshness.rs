@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 
 use crate::fields::{AgeValue, ExpiresValue, secs_between};
 use crate::options::CacheOptions;
-use crate::stored::StoredResponse;
+use crate::stored::{Facts, StoredResponse};
 
 /// Where a freshness lifetime came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,22 +139,31 @@ impl StoredResponse {
     ///
     /// Negative intervals (clock skew, a clock set back) count as zero.
     pub fn current_age(&self, now: SystemTime) -> u64 {
-        let date = self.date_or_received();
-        let apparent_age = secs_between(self.response_time(), date)
-            .max(0)
-            .unsigned_abs();
-        let response_delay = secs_between(self.response_time(), self.request_time())
-            .max(0)
-            .unsigned_abs();
-        let age_value = match self.facts.age {
-            AgeValue::Valid(a) => u64::from(a),
-            AgeValue::Absent | AgeValue::Invalid => 0,
-        };
-        let corrected_age_value = age_value.saturating_add(response_delay);
-        let corrected_initial_age = apparent_age.max(corrected_age_value);
         let resident_time = secs_between(now, self.response_time())
             .max(0)
             .unsigned_abs();
-        corrected_initial_age.saturating_add(resident_time)
+        self.corrected_initial_age.saturating_add(resident_time)
     }
+}
+
+/// `corrected_initial_age` of §4.2.3 (see [`StoredResponse::current_age`]) for a response with
+/// `facts`, requested at `request_time` and received at `response_time`: all of its current
+/// age but the time resident in the cache. It is fixed once the response is stored, so it is
+/// computed then, once, rather than on every decision.
+pub(crate) fn corrected_initial_age(
+    facts: &Facts,
+    request_time: SystemTime,
+    response_time: SystemTime,
+) -> u64 {
+    let date = facts.date.unwrap_or(response_time);
+    let apparent_age = secs_between(response_time, date).max(0).unsigned_abs();
+    let response_delay = secs_between(response_time, request_time)
+        .max(0)
+        .unsigned_abs();
+    let age_value = match facts.age {
+        AgeValue::Valid(a) => u64::from(a),
+        AgeValue::Absent | AgeValue::Invalid => 0,
+    };
+    let corrected_age_value = age_value.saturating_add(response_delay);
+    apparent_age.max(corrected_age_value)
 }

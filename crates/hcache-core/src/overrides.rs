@@ -1,8 +1,8 @@
 //! Per-request switches carried in `http::Extensions`, read in one place.
 //!
 //! An adapter's user inserts these marker types into a request's extensions (for reqwest,
-//! through reqwest-middleware's request extensions); [`RequestOverrides::from_extensions`] is
-//! the only function that reads them.
+//! through reqwest-middleware's request extensions); [`RequestOverrides::from_extensions`] and
+//! [`RequestOverrides::mode_of`] are the only functions that read them.
 
 use std::time::Duration;
 
@@ -42,9 +42,15 @@ impl RequestOverrides {
     /// ```
     pub fn from_extensions(ext: &Extensions) -> Self {
         RequestOverrides {
-            mode: ext.get::<CacheMode>().copied(),
+            mode: RequestOverrides::mode_of(ext),
             key: ext.get::<CacheKey>().cloned(),
             stale_if_error: ext.get::<StaleIfErrorWindow>().map(|w| w.0),
         }
+    }
+
+    /// The [`CacheMode`] marker alone: all that storing and most decisions read, without
+    /// copying the other markers.
+    pub(crate) fn mode_of(ext: &Extensions) -> Option<CacheMode> {
+        ext.get::<CacheMode>().copied()
     }
 }

@@ -37,6 +37,11 @@ impl CachePolicy {
         overrides.mode.unwrap_or(self.opts.mode)
     }
 
+    /// [`CachePolicy::mode`] for `req`, reading only its [`CacheMode`] marker.
+    pub(crate) fn request_mode(&self, req: &request::Parts) -> CacheMode {
+        RequestOverrides::mode_of(&req.extensions).unwrap_or(self.opts.mode)
+    }
+
     /// The primary key under which responses to `req` are stored and looked up (RFC 9111
     /// §2, §4), or `None` when its method is never answered from the cache. HEAD looks up the
     /// stored GET response (a HEAD response is a GET response without content, RFC 9110
@@ -99,7 +104,7 @@ impl CachePolicy {
     /// them ([`CacheMode::NoStore`], [`CacheMode::Reload`]), which saves a store read.
     pub fn needs_lookup(&self, req: &request::Parts) -> bool {
         !matches!(
-            self.mode(&RequestOverrides::from_extensions(&req.extensions)),
+            self.request_mode(req),
             CacheMode::NoStore | CacheMode::Reload
         )
     }

@@ -165,8 +165,7 @@ impl CachePolicy {
         now: SystemTime,
     ) -> Decision {
         let o = &*self.opts;
-        let overrides = RequestOverrides::from_extensions(&req.extensions);
-        let mode = self.mode(&overrides);
+        let mode = self.request_mode(req);
         // §4: unsafe methods are written through; other uncacheable methods are forwarded.
         // Only whether the method is answered from the cache matters here: the caller
         // already looked `stored` up by key, so building the key again would be wasted work.

@@ -6,9 +6,8 @@ use std::time::SystemTime;
 use http::header::{AUTHORIZATION, CACHE_CONTROL};
 use http::{Method, request, response};
 
-use crate::directives::RequestDirectives;
+use crate::directives::{RequestDirectives, ResponseDirectives};
 use crate::options::CacheMode;
-use crate::overrides::RequestOverrides;
 use crate::policy::CachePolicy;
 use crate::stored::{Admitted, Facts, Scan, StoredResponse};
 use crate::vary::VaryKey;
@@ -107,12 +106,17 @@ impl CachePolicy {
         request_time: SystemTime,
         response_time: SystemTime,
     ) -> Result<StoredResponse, NotStorable> {
-        let admitted = self.admit(req, res)?;
+        let mut vary = VaryKey::default();
+        let (facts, unstored) = self.admit(req, res, &mut vary)?;
         Ok(StoredResponse::capture(
             res.status,
             res.version,
             res.headers.clone(),
-            admitted,
+            Admitted {
+                facts,
+                vary,
+                unstored,
+            },
             request_time,
             response_time,
             &self.opts,
@@ -157,12 +161,17 @@ impl CachePolicy {
         request_time: SystemTime,
         response_time: SystemTime,
     ) -> Result<StoredResponse, (NotStorable, response::Parts)> {
-        match self.admit(req, &res) {
-            Ok(admitted) => Ok(StoredResponse::capture(
+        let mut vary = VaryKey::default();
+        match self.admit(req, &res, &mut vary) {
+            Ok((facts, unstored)) => Ok(StoredResponse::capture(
                 res.status,
                 res.version,
                 res.headers,
-                admitted,
+                Admitted {
+                    facts,
+                    vary,
+                    unstored,
+                },
                 request_time,
                 response_time,
                 &self.opts,
@@ -173,7 +182,7 @@ impl CachePolicy {
 
     /// Whether a response may be stored (§3), without capturing it.
     pub fn storable(&self, req: &request::Parts, res: &response::Parts) -> Result<(), NotStorable> {
-        let (_, scan) = self.check_storable(req, res)?;
+        let (scan, ..) = self.check_storable(req, res)?;
         if VaryKey::is_unmatchable(scan.vary, &res.headers) {
             return Err(NotStorable::VaryStar);
         }
@@ -181,37 +190,46 @@ impl CachePolicy {
     }
 
     /// Everything [`CachePolicy::store`] and [`CachePolicy::store_owned`] decide and
-    /// capture, except the header section itself.
+    /// capture, except the header section itself: returns the facts and whether fields §3.1
+    /// excludes are present, and captures the selecting request fields into `vary`, an empty
+    /// key where the caller keeps it (see [`VaryKey::capture_into`]).
     #[inline]
-    fn admit(&self, req: &request::Parts, res: &response::Parts) -> Result<Admitted, NotStorable> {
-        let (facts, scan) = self.check_storable(req, res)?;
-        let vary = VaryKey::capture(scan.vary, &res.headers, &req.headers)
+    fn admit(
+        &self,
+        req: &request::Parts,
+        res: &response::Parts,
+        vary: &mut VaryKey,
+    ) -> Result<(Facts, bool), NotStorable> {
+        let (scan, cc, targeted) = self.check_storable(req, res)?;
+        vary.capture_into(scan.vary, &res.headers, &req.headers)
             .map_err(|_| NotStorable::VaryStar)?;
-        Ok(Admitted {
-            facts,
-            vary,
-            unstored: scan.unstored,
-        })
+        Ok((scan.facts_with(cc, targeted), scan.unstored))
     }
 
-    #[inline]
+    /// Decides storability (§3), reading only what that needs: the scan of the response's
+    /// fields, and the directives in force (with `true` when they came from a targeted field),
+    /// which are returned. The dates and `Age` are parsed once the response is admitted.
+    ///
+    /// Always inlined: returned from a call, the directives and the scan would be copied right
+    /// after they were written piece by piece, which stalls the processor.
+    #[inline(always)]
     fn check_storable<'a>(
         &self,
         req: &request::Parts,
         res: &'a response::Parts,
-    ) -> Result<(Facts, Scan<'a>), NotStorable> {
+    ) -> Result<(Scan<'a>, ResponseDirectives, bool), NotStorable> {
         let o = &self.opts;
         // HEAD responses have no content: they only freshen stored GETs (§4.3.5).
         if req.method == Method::HEAD || !o.cacheable_methods.contains(&req.method) {
             return Err(NotStorable::Method);
         }
-        let overrides = RequestOverrides::from_extensions(&req.extensions);
-        if matches!(self.mode(&overrides), CacheMode::NoStore) {
+        if matches!(self.request_mode(req), CacheMode::NoStore) {
             return Err(NotStorable::Mode);
         }
         // Only `Cache-Control` can say `no-store` (`Pragma` only means `no-cache`, §5.4):
-        // parse the request's directives only when it has that field.
-        if req.headers.contains_key(CACHE_CONTROL)
+        // parse the request's directives only when it has that field. A request has a few
+        // fields: comparing their names costs less than a hash lookup.
+        if req.headers.keys().any(|n| *n == CACHE_CONTROL)
             && RequestDirectives::parse(&req.headers).no_store()
         {
             return Err(NotStorable::RequestNoStore);
@@ -228,8 +246,8 @@ impl CachePolicy {
         if scan.unstored && framing_in_doubt(&res.headers) {
             return Err(NotStorable::Framing);
         }
-        let facts = scan.facts(&res.headers, o);
-        let cc = &facts.cc;
+        let mut cc = ResponseDirectives::default();
+        let targeted = scan.directives(&res.headers, o, &mut cc);
         if cc.must_understand() {
             // §5.2.2.3: storable only with a status whose rules we implement; then no-store
             // is ignored.
@@ -259,14 +277,14 @@ impl CachePolicy {
         }
         let explicit = cc.public()
             || (!o.shared && cc.any_private())
-            || facts.expires.is_some()
+            || scan.expires_in_force(&cc, targeted)
             || cc.max_age().is_some()
             || (o.shared && cc.s_maxage().is_some())
             || o.heuristic_statuses.contains(status);
         if !explicit {
             return Err(NotStorable::NoFreshness);
         }
-        Ok((facts, scan))
+        Ok((scan, cc, targeted))
     }
 }
 

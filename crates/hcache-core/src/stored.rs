@@ -15,6 +15,7 @@ use http::{HeaderMap, HeaderValue, StatusCode, Version, response};
 
 use crate::directives::{ResponseDirectives, surrogate_directives, targeted_directives};
 use crate::fields::{self, AgeValue, EntityTag, ExpiresValue};
+use crate::freshness::corrected_initial_age;
 use crate::options::CacheOptions;
 use crate::vary::VaryKey;
 
@@ -27,6 +28,8 @@ pub struct StoredResponse {
     vary: VaryKey,
     request_time: SystemTime,
     response_time: SystemTime,
+    /// See [`corrected_initial_age`].
+    pub(crate) corrected_initial_age: u64,
     pub(crate) facts: Facts,
 }
 
@@ -138,12 +141,26 @@ impl<'a> Scan<'a> {
 
     /// The facts of the scanned `headers`.
     pub(crate) fn facts(&self, headers: &'a HeaderMap, opts: &CacheOptions) -> Facts {
-        let (cc, targeted) = self.directives(headers, opts);
-        // RFC 9213 §2.1: a valid targeted field replaces Cache-Control and Expires. §5.3:
-        // with `max-age`, Expires is ignored (it can then change neither the freshness
-        // lifetime nor storability, which `max-age` already allows).
+        let mut cc = ResponseDirectives::default();
+        let targeted = self.directives(headers, opts, &mut cc);
+        self.facts_with(cc, targeted)
+    }
+
+    /// Whether `Expires` is present and in force under the directives `cc` (`targeted`: they
+    /// came from a targeted field). RFC 9213 §2.1: a valid targeted field replaces
+    /// Cache-Control and Expires. §5.3: with `max-age`, Expires is ignored (it can then
+    /// change neither the freshness lifetime nor storability, which `max-age` already allows).
+    pub(crate) fn expires_in_force(&self, cc: &ResponseDirectives, targeted: bool) -> bool {
+        self.expires.is_some() && !targeted && cc.max_age().is_none()
+    }
+
+    /// The facts of the scanned header section, given the directives in force as
+    /// [`Scan::directives`] found them. Inlined so that the facts are written where the
+    /// caller keeps them, not built aside and copied.
+    #[inline]
+    pub(crate) fn facts_with(&self, cc: ResponseDirectives, targeted: bool) -> Facts {
         let expires = match self.expires {
-            Some(v) if !targeted && cc.max_age().is_none() => Some(fields::expires_value(v)),
+            Some(v) if self.expires_in_force(&cc, targeted) => Some(fields::expires_value(v)),
             _ => None,
         };
         Facts {
@@ -162,13 +179,15 @@ impl<'a> Scan<'a> {
         }
     }
 
-    /// The response directives in force: those of the first valid, non-empty targeted field
-    /// (RFC 9213 §2.2), else `Cache-Control`; `true` when a targeted field was used.
+    /// Reads the response directives in force into `cc` (which holds none yet, see
+    /// [`ResponseDirectives::parse_lines`]): those of the first valid, non-empty targeted field
+    /// (RFC 9213 §2.2), else `Cache-Control`. `true` when a targeted field was used.
     pub(crate) fn directives(
         &self,
         headers: &'a HeaderMap,
         opts: &CacheOptions,
-    ) -> (ResponseDirectives, bool) {
+        cc: &mut ResponseDirectives,
+    ) -> bool {
         for name in &opts.targeted_fields {
             let mut lines = headers.get_all(name).iter().peekable();
             if lines.peek().is_none() {
@@ -184,20 +203,22 @@ impl<'a> Scan<'a> {
                 })
                 .collect();
             if let Some(d) = targeted_directives(&combined) {
-                return (d, true);
+                *cc = d;
+                return true;
             }
         }
         if let Some(token) = opts.surrogate_token.as_deref()
             && let Some(d) = surrogate_directives(headers, token)
         {
-            return (d, true);
+            *cc = d;
+            return true;
         }
-        let cc = match self.cache_control {
-            Lines::Absent => ResponseDirectives::default(),
-            Lines::One(line) => ResponseDirectives::from_lines([line]),
-            Lines::Several => ResponseDirectives::parse(headers, &CACHE_CONTROL),
-        };
-        (cc, false)
+        match self.cache_control {
+            Lines::Absent => {}
+            Lines::One(line) => cc.parse_lines([line]),
+            Lines::Several => cc.parse_lines(headers.get_all(CACHE_CONTROL)),
+        }
+        false
     }
 }
 
@@ -265,7 +286,10 @@ impl StoredResponse {
     /// [`CachePolicy::store_owned`](crate::CachePolicy::store_owned) moves it here), removing
     /// fields that must not be stored (§3.1). Storability itself is decided by
     /// [`CachePolicy::storable`](crate::CachePolicy::storable).
-    #[inline]
+    ///
+    /// Always inlined into the two entry points, so that what was admitted is moved into the
+    /// stored response once, not into a call's arguments first.
+    #[inline(always)]
     pub(crate) fn capture(
         status: StatusCode,
         version: Version,
@@ -301,6 +325,7 @@ impl StoredResponse {
             vary,
             request_time,
             response_time,
+            corrected_initial_age: corrected_initial_age(&facts, request_time, response_time),
             facts,
         }
     }
@@ -324,6 +349,7 @@ impl StoredResponse {
             vary,
             request_time,
             response_time,
+            corrected_initial_age: corrected_initial_age(&facts, request_time, response_time),
             facts,
         }
     }
@@ -414,7 +440,8 @@ impl StoredResponse {
     ) -> StoredResponse {
         let mut headers = self.headers.clone();
         let mut incoming = new.clone();
-        let new_cc = Scan::new(new).directives(new, opts).0;
+        let mut new_cc = ResponseDirectives::default();
+        Scan::new(new).directives(new, opts, &mut new_cc);
         let private_fields = if opts.shared {
             new_cc.private_fields()
         } else {

@@ -131,6 +131,36 @@ impl Captured {
         }
     }
 
+    /// A field line as [`Value::Line`], its bytes copied where `slot` keeps them. Building
+    /// the value aside and moving it in would read back bytes just written in pieces, which
+    /// stalls the processor; this runs for every response stored with a `Vary`.
+    fn capture_line(slot: &mut Option<Value>, line: &[u8]) {
+        let Some(len) = u8::try_from(line.len())
+            .ok()
+            .filter(|&n| usize::from(n) <= INLINE)
+        else {
+            *slot = Some(Value::Line {
+                raw: Captured::Heap(line.into()),
+                normalized: OnceLock::new(),
+            });
+            return;
+        };
+        let value = slot.insert(Value::Line {
+            raw: Captured::Inline {
+                len,
+                bytes: [0; INLINE],
+            },
+            normalized: OnceLock::new(),
+        });
+        if let Value::Line {
+            raw: Captured::Inline { bytes, .. },
+            ..
+        } = value
+        {
+            bytes[..line.len()].copy_from_slice(line);
+        }
+    }
+
     fn as_slice(&self) -> &[u8] {
         match self {
             Captured::Inline { len, bytes } => &bytes[..usize::from(*len)],
@@ -164,12 +194,36 @@ pub(crate) enum VaryError {
 impl VaryKey {
     /// Captures the selecting fields named by `response`'s `Vary` (whose lines a scan of
     /// `response` found) from `request`.
+    #[cfg(test)]
     pub(crate) fn capture(
         vary: Lines<'_>,
         response: &HeaderMap,
         request: &HeaderMap,
     ) -> Result<VaryKey, VaryError> {
         let mut key = VaryKey::default();
+        key.capture_into(vary, response, request)?;
+        Ok(key)
+    }
+
+    /// Captures the selecting fields named by `response`'s `Vary` (whose lines a scan of
+    /// `response` found) from `request`, into `self`, an empty key where the caller keeps it:
+    /// returning the key would copy it right after its bytes were written piece by piece,
+    /// which stalls the processor (this runs for every response stored with a `Vary`).
+    pub(crate) fn capture_into(
+        &mut self,
+        vary: Lines<'_>,
+        response: &HeaderMap,
+        request: &HeaderMap,
+    ) -> Result<(), VaryError> {
+        let key = self;
+        // The usual `Vary`: one line naming one of the usual fields (`Accept-Encoding`). It
+        // is that field alone, as the general loop below would find it.
+        if let Lines::One(line) = vary
+            && let Some(name) = common_name(trim_ows(line.as_bytes()))
+        {
+            key.push_from(name, request);
+            return Ok(());
+        }
         for line in vary.iter(response, &VARY) {
             for e in elements(line.as_bytes()) {
                 let name = match common_name(e).map_or_else(|| HeaderName::from_bytes(e), Ok) {
@@ -180,23 +234,25 @@ impl VaryKey {
                 if key.iter().any(|f| f.name == name) {
                     continue;
                 }
-                let lines = request.get_all(&name);
-                let mut iter = lines.iter();
-                let value = match (iter.next(), iter.next()) {
-                    (None, _) => None,
-                    (Some(line), None) => Some(Value::Line {
-                        raw: Captured::from_slice(line.as_bytes()),
-                        normalized: OnceLock::new(),
-                    }),
-                    _ => {
-                        let lines: Vec<&[u8]> = lines.iter().map(HeaderValue::as_bytes).collect();
-                        Some(Value::Normalized(normalize(lines, &name)))
-                    }
-                };
-                key.push(Field { name, value });
+                key.push_from(name, request);
             }
         }
-        Ok(key)
+        Ok(())
+    }
+
+    /// Adds the field `name` with its value in `request`.
+    fn push_from(&mut self, name: HeaderName, request: &HeaderMap) {
+        let field = self.push(Field { name, value: None });
+        let lines = request.get_all(&field.name);
+        let mut iter = lines.iter();
+        match (iter.next(), iter.next()) {
+            (None, _) => {}
+            (Some(line), None) => Captured::capture_line(&mut field.value, line.as_bytes()),
+            _ => {
+                let lines: Vec<&[u8]> = lines.iter().map(HeaderValue::as_bytes).collect();
+                field.value = Some(Value::Normalized(normalize(lines, &field.name)));
+            }
+        }
     }
 
     /// Whether `response`'s `Vary` can never match (`*`, or a member that is no field name).
@@ -219,11 +275,13 @@ impl VaryKey {
         key
     }
 
-    fn push(&mut self, field: Field) {
+    fn push(&mut self, field: Field) -> &mut Field {
         if self.first.is_none() {
-            self.first = Some(field);
+            self.first.insert(field)
         } else {
+            let i = self.rest.len();
             self.rest.push(field);
+            &mut self.rest[i]
         }
     }
 

@@ -9,7 +9,7 @@ use http_body_util::{BodyExt, Full};
 
 use crate::for_each_store;
 use crate::support::failing::Failures;
-use crate::support::{FailingStore, Harness, Reply};
+use crate::support::{FailingStore, Harness, Reply, counting_origin};
 
 for_each_store!(
     s3_3_origin_abort_mid_body_stores_nothing,
@@ -155,16 +155,6 @@ async fn engine_too_large_chunked_passes_through<S: CacheStore>(store: S) {
         (stats.too_large, stats.stored, stats.store_errors),
         (2, 0, 0)
     );
-}
-
-/// "n{index}" with ETag `"e{index}"`, fresh for 10 s; conditional requests get a 304.
-fn counting_origin(req: &http::request::Parts, n: usize) -> Reply {
-    if req.headers.contains_key("if-none-match") {
-        return Reply::new(304).header("cache-control", "max-age=10");
-    }
-    Reply::ok(&format!("n{n}"))
-        .header("cache-control", "max-age=10")
-        .header("etag", &format!("\"e{n}\""))
 }
 
 async fn engine_failing_store_requests_still_succeed<S: CacheStore>(store: S) {

@@ -4,28 +4,17 @@
 use hcache_core::{CacheKey, CacheMode, CacheOptions, CacheStore};
 
 use crate::for_each_store;
-use crate::support::{Harness, Reply};
+use crate::support::{Harness, counting_origin};
 
 for_each_store!(
     engine_mode_no_store_bypasses_the_cache,
     engine_mode_reload_fetches_and_stores,
     engine_mode_no_cache_validates_fresh_entry,
     engine_mode_force_cache_serves_stale_without_origin,
-    engine_mode_only_if_cached_504_or_stored,
     engine_cache_key_override_shares_one_entry,
     s5_2_1_5_request_no_store_not_stored,
     s5_2_1_4_request_no_cache_validates_fresh_entry,
 );
-
-/// Answers "n{index}" with ETag `"e{index}"`, fresh for 10 s; a conditional request gets a 304.
-fn counting_origin(req: &http::request::Parts, n: usize) -> Reply {
-    if req.headers.contains_key("if-none-match") {
-        return Reply::new(304).header("cache-control", "max-age=10");
-    }
-    Reply::ok(&format!("n{n}"))
-        .header("cache-control", "max-age=10")
-        .header("etag", &format!("\"e{n}\""))
-}
 
 async fn engine_mode_no_store_bypasses_the_cache<S: CacheStore>(store: S) {
     let h = Harness::new(store, CacheOptions::default(), counting_origin).await;
@@ -101,21 +90,6 @@ async fn engine_mode_force_cache_serves_stale_without_origin<S: CacheStore>(stor
     );
     let stats = h.engine.stats().engine;
     assert_eq!((stats.hits, stats.stale, stats.misses), (1, 1, 2));
-}
-
-async fn engine_mode_only_if_cached_504_or_stored<S: CacheStore>(store: S) {
-    let h = Harness::new(store, CacheOptions::default(), counting_origin).await;
-    let none = h.get_ext("/oic", CacheMode::OnlyIfCached).await.unwrap();
-    assert_eq!(none.status, 504);
-    assert!(none.body.is_empty());
-    assert_eq!(none.cache_status(), "hcache; detail=only-if-cached");
-    assert_eq!(h.origin.hits(), 0, "no network");
-    h.get("/oic").await;
-    h.advance(100);
-    let stale = h.get_ext("/oic", CacheMode::OnlyIfCached).await.unwrap();
-    assert_eq!((stale.status, stale.text().as_str()), (200, "n0"));
-    assert_eq!(stale.cache_status(), "hcache; hit; ttl=-90; detail=mode");
-    assert_eq!(h.origin.hits(), 1);
 }
 
 async fn engine_cache_key_override_shares_one_entry<S: CacheStore>(store: S) {

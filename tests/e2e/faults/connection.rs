@@ -37,6 +37,12 @@ fn chunked_without_end() -> Vec<u8> {
     bytes
 }
 
+/// Reads the request, writes `bytes` and lets them reach the client, then breaks the
+/// connection with `end` ([`Step::Reset`] or [`Step::Close`]).
+fn cut_after(bytes: impl AsRef<[u8]>, end: Step) -> Vec<Step> {
+    vec![Step::ReadHead, write(bytes), Step::Pause(FLUSH), end]
+}
+
 async fn fails_then_recovers<C: Client<Store = MemoryStore>>(fault: Vec<Step>, expect: &[&str]) {
     let env = FaultEnv::<C>::first(fault).await;
     let outcome = env.get("/fault").await;
@@ -56,53 +62,28 @@ async fn rfc9112_s8_closed_before_head<C: Client<Store = MemoryStore>>() {
 }
 
 async fn rfc9112_s8_reset_mid_head<C: Client<Store = MemoryStore>>() {
-    let fault = vec![
-        Step::ReadHead,
-        write(HALF_HEAD),
-        Step::Pause(FLUSH),
-        Step::Reset,
-    ];
+    let fault = cut_after(HALF_HEAD, Step::Reset);
     fails_then_recovers::<C>(fault, &["error"]).await;
 }
 
 async fn rfc9112_s8_closed_mid_head<C: Client<Store = MemoryStore>>() {
-    let fault = vec![
-        Step::ReadHead,
-        write(HALF_HEAD),
-        Step::Pause(FLUSH),
-        Step::Close,
-    ];
+    let fault = cut_after(HALF_HEAD, Step::Close);
     fails_then_recovers::<C>(fault, &["error"]).await;
 }
 
 async fn rfc9112_s8_reset_mid_body<C: Client<Store = MemoryStore>>() {
-    let fault = vec![
-        Step::ReadHead,
-        write(quarter_of_a_body()),
-        Step::Pause(FLUSH),
-        Step::Reset,
-    ];
+    let fault = cut_after(quarter_of_a_body(), Step::Reset);
     // The reset may discard what the client had not read yet, head included.
     fails_then_recovers::<C>(fault, &["body error", "error"]).await;
 }
 
 async fn rfc9112_s8_closed_mid_body<C: Client<Store = MemoryStore>>() {
-    let fault = vec![
-        Step::ReadHead,
-        write(quarter_of_a_body()),
-        Step::Pause(FLUSH),
-        Step::Close,
-    ];
+    let fault = cut_after(quarter_of_a_body(), Step::Close);
     fails_then_recovers::<C>(fault, &["body error"]).await;
 }
 
 async fn rfc9112_s8_closed_mid_chunked_body<C: Client<Store = MemoryStore>>() {
-    let fault = vec![
-        Step::ReadHead,
-        write(chunked_without_end()),
-        Step::Pause(FLUSH),
-        Step::Close,
-    ];
+    let fault = cut_after(chunked_without_end(), Step::Close);
     fails_then_recovers::<C>(fault, &["body error"]).await;
 }
 

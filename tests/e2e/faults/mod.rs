@@ -20,7 +20,7 @@ mod status;
 mod timeouts;
 
 use std::future::{Future, poll_fn};
-use std::pin::{Pin, pin};
+use std::pin::Pin;
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
@@ -28,7 +28,7 @@ use hcache_core::{CacheOptions, Engine, ManualClock, Stats, StoreStats};
 use hcache_store_memory::MemoryStore;
 use http::Method;
 
-use crate::support::adapters::{Client, Req};
+use crate::support::adapters::{Client, Req, deadline};
 use crate::support::raw_origin::{self, RawOrigin, Step};
 use crate::support::{Got, date, start_clock};
 
@@ -107,25 +107,6 @@ impl Outcome {
             Outcome::TimedOut => "timed out",
         }
     }
-}
-
-/// `future`, or `None` once `limit` has passed on `C`'s runtime.
-pub(crate) async fn deadline<C: Client, F: Future>(
-    limit: Duration,
-    future: F,
-) -> Option<F::Output> {
-    let mut future = pin!(future);
-    let mut timer = pin!(C::sleep(limit));
-    poll_fn(|cx| {
-        if let Poll::Ready(out) = future.as_mut().poll(cx) {
-            return Poll::Ready(Some(out));
-        }
-        if timer.as_mut().poll(cx).is_ready() {
-            return Poll::Ready(None);
-        }
-        Poll::Pending
-    })
-    .await
 }
 
 /// Runs `futures` concurrently on the current task (whatever the runtime) and returns their

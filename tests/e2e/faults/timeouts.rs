@@ -7,11 +7,10 @@
 
 use std::time::{Duration, Instant};
 
-use hcache_core::{CacheOptions, CacheStore};
-use hcache_store_memory::MemoryStore;
-use reqwest_middleware::ClientBuilder;
+use hcache_core::CacheStore;
 
 use super::{good, ok_head};
+use crate::support::adapters::reqwest_with_cache;
 use crate::support::raw_origin::{RawOrigin, Step, write};
 use crate::support::{start_clock, stores};
 
@@ -38,26 +37,6 @@ fn stall_in_body(n: usize) -> Vec<Step> {
     }
 }
 
-/// A reqwest client with the cache; `timeout` is the client's default timeout.
-fn reqwest_client(
-    store: MemoryStore,
-    timeout: Option<Duration>,
-) -> (
-    reqwest_middleware::ClientWithMiddleware,
-    hcache_reqwest::Cache<MemoryStore>,
-) {
-    let mut builder = reqwest::Client::builder().no_proxy();
-    if let Some(t) = timeout {
-        builder = builder.timeout(t);
-    }
-    let inner = builder.build().expect("reqwest client");
-    let cache = hcache_reqwest::Cache::builder(store)
-        .options(CacheOptions::default())
-        .clock(start_clock())
-        .build();
-    (ClientBuilder::new(inner).with(cache.clone()).build(), cache)
-}
-
 fn assert_on_time(start: Instant) {
     let took = start.elapsed();
     assert!(took >= CLIENT_TIMEOUT, "not before the timeout ({took:?})");
@@ -67,7 +46,7 @@ fn assert_on_time(start: Instant) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rfc9112_s9_5_reqwest_client_timeout_at_head() {
     let origin = RawOrigin::start(stall_at_head).await;
-    let (client, cache) = reqwest_client(stores::memory(), Some(CLIENT_TIMEOUT));
+    let (client, cache) = reqwest_with_cache(stores::memory(), Some(CLIENT_TIMEOUT));
     let start = Instant::now();
     let err = client
         .get(origin.url("/t"))
@@ -84,7 +63,7 @@ async fn rfc9112_s9_5_reqwest_client_timeout_at_head() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rfc9112_s9_5_reqwest_client_timeout_in_body() {
     let origin = RawOrigin::start(stall_in_body).await;
-    let (client, cache) = reqwest_client(stores::memory(), Some(CLIENT_TIMEOUT));
+    let (client, cache) = reqwest_with_cache(stores::memory(), Some(CLIENT_TIMEOUT));
     let start = Instant::now();
     let res = client.get(origin.url("/t")).send().await.expect("the head");
     assert_eq!(res.status(), 200);
@@ -102,7 +81,7 @@ async fn rfc9112_s9_5_reqwest_client_timeout_in_body() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rfc9112_s9_5_reqwest_request_timeout() {
     let origin = RawOrigin::start(stall_in_body).await;
-    let (client, cache) = reqwest_client(stores::memory(), None);
+    let (client, cache) = reqwest_with_cache(stores::memory(), None);
     let start = Instant::now();
     let res = client
         .get(origin.url("/t"))

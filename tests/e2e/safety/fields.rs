@@ -7,13 +7,12 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use hcache_core::{CacheOptions, Engine};
 use http::HeaderValue;
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 
-use super::Shared;
+use super::{Shared, shared_engine};
 use crate::support::raw_origin::{RawOrigin, Step, answer, head};
-use crate::support::{HyperUpstream, Reply, date, start_clock, stores};
+use crate::support::{Got, HyperUpstream, Reply, date};
 
 #[test]
 fn s7_1_a_stored_value_cannot_hold_cr_or_lf() {
@@ -63,10 +62,7 @@ async fn injection_refused(field_line: &[u8]) {
         }
     })
     .await;
-    let engine = Engine::builder(stores::memory())
-        .options(CacheOptions::default().shared(true))
-        .clock(start_clock())
-        .build();
+    let engine = shared_engine();
     let upstream = HyperUpstream::default();
     let get = || {
         http::Request::get(origin.url("/inject"))
@@ -74,15 +70,11 @@ async fn injection_refused(field_line: &[u8]) {
             .expect("request")
     };
     let first = tokio::time::timeout(Duration::from_secs(10), async {
-        match engine.handle(get(), &upstream).await {
-            Ok(res) => res
-                .into_body()
-                .collect()
-                .await
-                .map(|_| ())
-                .map_err(|e| e.to_string()),
-            Err(e) => Err(e.to_string()),
-        }
+        let res = engine
+            .handle(get(), &upstream)
+            .await
+            .map_err(|e| e.to_string())?;
+        Got::collect(res).await
     })
     .await
     .expect("no hang");
@@ -92,10 +84,10 @@ async fn injection_refused(field_line: &[u8]) {
         .handle(get(), &upstream)
         .await
         .expect("the clean response");
-    assert!(res.headers().get("set-cookie").is_none(), "{shown:?}");
-    assert!(res.headers().get("x-injected").is_none(), "{shown:?}");
-    let body = res.into_body().collect().await.expect("body").to_bytes();
-    assert_eq!(&body[..], b"clean", "{shown:?}");
+    let clean = Got::collect(res).await.expect("the clean body");
+    assert!(clean.headers.get("set-cookie").is_none(), "{shown:?}");
+    assert!(clean.headers.get("x-injected").is_none(), "{shown:?}");
+    assert_eq!(clean.text(), "clean", "{shown:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

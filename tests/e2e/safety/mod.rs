@@ -23,64 +23,14 @@ mod fields;
 mod key;
 mod vary;
 
-use std::future::Future;
-use std::net::SocketAddr;
-
 use bytes::Bytes;
-use hcache_core::{CacheOptions, Engine, StoreStats, Upstream};
+use hcache_core::{CacheOptions, Engine, StoreStats};
 use hcache_store_memory::MemoryStore;
 use http::header::{AUTHORIZATION, COOKIE, HOST};
-use http::{Method, Request, Response, Uri, request};
-use http_body_util::{BodyExt, Full};
-use hyper::body::Incoming;
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
+use http::{Method, Request, Uri, request};
+use http_body_util::Full;
 
-use crate::support::{Got, Origin, Reply, start_clock, stores};
-
-/// Sends every request to one address, whatever host it names, with a `Host` field naming
-/// that host (the caller's own `Host` when it sent one, as HTTP clients do).
-#[derive(Clone)]
-pub(crate) struct RoutedUpstream {
-    addr: SocketAddr,
-    client: Client<HttpConnector, Full<Bytes>>,
-}
-
-impl RoutedUpstream {
-    pub(crate) fn to(addr: SocketAddr) -> Self {
-        RoutedUpstream {
-            addr,
-            client: Client::builder(TokioExecutor::new()).build_http(),
-        }
-    }
-}
-
-impl Upstream<Full<Bytes>> for RoutedUpstream {
-    type Body = Incoming;
-    type Error = hyper_util::client::legacy::Error;
-
-    fn send(
-        &self,
-        request: Request<Full<Bytes>>,
-    ) -> impl Future<Output = Result<Response<Incoming>, Self::Error>> + Send {
-        let (mut parts, body) = request.into_parts();
-        if !parts.headers.contains_key(HOST)
-            && let Some(authority) = parts.uri.authority()
-        {
-            let host = authority
-                .as_str()
-                .parse()
-                .expect("an authority is a valid Host");
-            parts.headers.insert(HOST, host);
-        }
-        let target = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
-        parts.uri = format!("http://{}{target}", self.addr)
-            .parse()
-            .expect("a routed URI");
-        self.client.request(Request::from_parts(parts, body))
-    }
-}
+use crate::support::{Got, HyperUpstream, Origin, Reply, start_clock, stores};
 
 /// Who the origin thinks is asking: the `Authorization` value, else the `Cookie` value, else
 /// `anonymous`.
@@ -105,11 +55,20 @@ pub(crate) fn secret_of(user: &str) -> String {
     format!("secret of {user}")
 }
 
+/// The engine as a shared cache (`CacheOptions::shared(true)`) over a fresh memory store.
+pub(crate) fn shared_engine() -> Engine<MemoryStore> {
+    Engine::builder(stores::memory())
+        .options(CacheOptions::default().shared(true))
+        .clock(start_clock())
+        .build()
+}
+
 /// The engine as a shared cache over a memory store, in front of an origin.
 pub(crate) struct Shared {
     pub(crate) origin: Origin,
     pub(crate) engine: Engine<MemoryStore>,
-    pub(crate) upstream: RoutedUpstream,
+    /// Routes every request to the origin, whatever host it names.
+    pub(crate) upstream: HyperUpstream,
 }
 
 impl Shared {
@@ -123,14 +82,10 @@ impl Shared {
             .trim_start_matches("http://")
             .parse()
             .expect("the origin's address");
-        let engine = Engine::builder(stores::memory())
-            .options(CacheOptions::default().shared(true))
-            .clock(start_clock())
-            .build();
         Shared {
             origin,
-            engine,
-            upstream: RoutedUpstream::to(addr),
+            engine: shared_engine(),
+            upstream: HyperUpstream::routed_to(addr),
         }
     }
 
@@ -158,13 +113,9 @@ impl Shared {
             .handle(req, &self.upstream)
             .await
             .unwrap_or_else(|e| panic!("GET {uri}: {e}"));
-        let (parts, body) = res.into_parts();
-        let body = body.collect().await.expect("body").to_bytes();
-        Got {
-            status: parts.status.as_u16(),
-            headers: parts.headers,
-            body,
-        }
+        Got::collect(res)
+            .await
+            .unwrap_or_else(|e| panic!("GET {uri}: {e}"))
     }
 
     /// A GET of `url` as `who` (sent as `Authorization`).

@@ -7,13 +7,17 @@ use http::Method;
 use crate::support::Reply;
 use crate::support::adapters::{Client, Env};
 
-pub(super) async fn s4_1_vary_two_variants<C: Client>(store: C::Store) {
+pub(super) async fn s4_1_vary_two_variants_each_served_third_misses<C: Client>(store: C::Store) {
     let env = Env::<C>::start(store, CacheOptions::default(), |req, n| {
         let lang = req
             .headers
             .get("accept-language")
             .map_or("", |v| v.to_str().unwrap_or(""));
-        let word = if lang == "fr" { "bonjour" } else { "hello" };
+        let word = match lang {
+            "en" => "hello",
+            "fr" => "bonjour",
+            _ => "hallo",
+        };
         Reply::ok(&format!("{word} {n}"))
             .header("cache-control", "max-age=60")
             .header("vary", "accept-language")
@@ -55,6 +59,21 @@ pub(super) async fn s4_1_vary_two_variants<C: Client>(store: C::Store) {
     }
     assert_eq!(env.origin.hits(), 2);
     assert_eq!(env.stats().hits, 4);
+    // A third value is a third variant; no Accept-Language at all is a value of its own (§4.1:
+    // absent must match absent).
+    for (headers, body) in [
+        (&[("accept-language", "de")][..], "hallo 2"),
+        (&[], "hallo 3"),
+    ] {
+        let got = env.get_with("/v", headers).await;
+        assert_eq!(
+            (got.text().as_str(), got.cache_status()),
+            (body, "hcache; fwd=vary-miss; fwd-status=200; stored"),
+            "{headers:?}"
+        );
+    }
+    assert_eq!(env.origin.hits(), 4);
+    assert_eq!(env.store().variants, 4);
 }
 
 pub(super) async fn s3_1_duplicate_header_lines<C: Client>(store: C::Store) {

@@ -153,24 +153,37 @@ pub(super) async fn s4_miss<C: Client>(store: C::Store) {
 }
 
 pub(super) async fn s5_2_2_5_no_store<C: Client>(store: C::Store) {
-    let env = Env::<C>::start(store, CacheOptions::default(), |_, n| {
-        Reply::ok(&format!("n{n}")).header("cache-control", "no-store, max-age=60")
+    // `no-store` beside a freshness lifetime it outranks, and `no-store` alone.
+    let env = Env::<C>::start(store, CacheOptions::default(), |req, n| {
+        let cc = if req.uri.path() == "/ns" {
+            "no-store, max-age=60"
+        } else {
+            "no-store"
+        };
+        Reply::ok(&format!("n{n}")).header("cache-control", cc)
     })
     .await;
-    let first = env.get("/ns").await;
-    assert_eq!(first.text(), "n0");
-    assert_eq!(
-        first.cache_status(),
-        "hcache; fwd=uri-miss; fwd-status=200",
-        "not stored"
-    );
-    let second = env.get("/ns").await;
-    assert_eq!(second.text(), "n1", "each request goes to the origin");
-    assert_eq!(
-        second.cache_status(),
-        "hcache; fwd=uri-miss; fwd-status=200"
-    );
-    assert_eq!(env.origin.hits(), 2);
+    for (i, path) in ["/ns", "/ns-alone"].into_iter().enumerate() {
+        let first = env.get(path).await;
+        assert_eq!(first.text(), format!("n{}", 2 * i), "{path}");
+        assert_eq!(
+            first.cache_status(),
+            "hcache; fwd=uri-miss; fwd-status=200",
+            "{path}: not stored"
+        );
+        let second = env.get(path).await;
+        assert_eq!(
+            second.text(),
+            format!("n{}", 2 * i + 1),
+            "{path}: each request goes to the origin"
+        );
+        assert_eq!(
+            second.cache_status(),
+            "hcache; fwd=uri-miss; fwd-status=200",
+            "{path}"
+        );
+    }
+    assert_eq!(env.origin.hits(), 4);
     assert_eq!((env.stats().stored, env.store().entries), (0, 0));
 }
 

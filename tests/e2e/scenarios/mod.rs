@@ -13,7 +13,7 @@ mod flow;
 mod stale;
 
 use bodies::{engine_streamed_64_mib_body, engine_streamed_large_body};
-use fields::{s3_1_duplicate_header_lines, s4_1_vary_two_variants};
+use fields::{s3_1_duplicate_header_lines, s4_1_vary_two_variants_each_served_third_misses};
 use flow::{
     s4_2_fresh_hit, s4_3_3_changed_on_revalidation, s4_3_revalidation_304, s4_4_post_invalidates,
     s4_miss, s5_2_1_7_only_if_cached_504, s5_2_2_5_no_store,
@@ -26,7 +26,7 @@ crate::for_each_adapter!(
     s4_3_3_changed_on_revalidation,
     s4_miss,
     s5_2_2_5_no_store,
-    s4_1_vary_two_variants,
+    s4_1_vary_two_variants_each_served_third_misses,
     rfc5861_s3_stale_while_revalidate_background,
     rfc5861_s4_stale_if_error,
     s4_4_post_invalidates,

@@ -8,17 +8,14 @@ use hcache_core::CacheOptions;
 use http::Method;
 use tokio::sync::Notify;
 
-use crate::support::Reply;
 use crate::support::adapters::{Client, Env};
+use crate::support::{Reply, swr_origin};
 
 pub(super) async fn rfc5861_s3_stale_while_revalidate_background<C: Client>(store: C::Store) {
     let gate = Arc::new(Notify::new());
-    let g = gate.clone();
-    let env = Env::<C>::start(store, CacheOptions::default(), move |_, n| {
-        let r = Reply::ok(&format!("v{n}"))
-            .header("cache-control", "max-age=10, stale-while-revalidate=100")
-            .header("etag", &format!("\"{n}\""));
-        if n == 0 { r } else { r.gated(g.clone()) }
+    let swr = swr_origin(gate.clone());
+    let env = Env::<C>::start(store, CacheOptions::default(), move |req, n| {
+        swr(req, n).header("etag", &format!("\"{n}\""))
     })
     .await;
     env.get("/swr").await;
@@ -53,22 +50,35 @@ pub(super) async fn rfc5861_s3_stale_while_revalidate_background<C: Client>(stor
 }
 
 pub(super) async fn rfc5861_s4_stale_if_error<C: Client>(store: C::Store) {
-    let mut env = Env::<C>::start(store, CacheOptions::default(), |_, n| {
-        if n == 0 {
-            Reply::ok("good").header("cache-control", "max-age=10, stale-if-error=60")
-        } else {
-            Reply::new(503).body("down")
+    // `/sie` may be served stale for 60 s on error, `/short` for 5 s; once stored, the origin
+    // fails.
+    let mut env = Env::<C>::start(store, CacheOptions::default(), |req, n| {
+        if n >= 2 {
+            return Reply::new(503).body("down");
         }
+        let window = if req.uri.path() == "/short" { 5 } else { 60 };
+        Reply::ok("good").header(
+            "cache-control",
+            &format!("max-age=10, stale-if-error={window}"),
+        )
     })
     .await;
     env.get("/sie").await;
+    env.get("/short").await;
     env.advance(30);
-    // An error status: the stale response stands in.
+    // An error status: the stale response stands in...
     let on_503 = env.get("/sie").await;
     assert_eq!((on_503.status, on_503.text().as_str()), (200, "good"));
     assert_eq!(
         on_503.cache_status(),
         "hcache; fwd=stale; fwd-status=503; detail=stale-if-error"
+    );
+    // ...within its window only: beyond it, the error status is the caller's.
+    let short = env.get("/short").await;
+    let seen = (short.status, short.text(), short.cache_status());
+    assert_eq!(
+        seen,
+        (503, "down".into(), "hcache; fwd=stale; fwd-status=503")
     );
     // No origin at all: the client's connection error is not the caller's either.
     env.origin.stop().await;
@@ -86,5 +96,5 @@ pub(super) async fn rfc5861_s4_stale_if_error<C: Client>(store: C::Store) {
     assert!(beyond.is_err(), "{beyond:?}");
     let stats = env.stats();
     assert_eq!((stats.stale, stats.upstream_errors), (2, 2));
-    assert_eq!(env.store().entries, 1, "the stale entry is kept");
+    assert_eq!(env.store().entries, 2, "the stale entries are kept");
 }

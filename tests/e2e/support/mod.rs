@@ -10,17 +10,20 @@ pub mod failing;
 pub mod origin;
 pub mod pattern;
 pub mod raw_origin;
+pub mod server;
 
+use std::error::Error as StdError;
+use std::future::Future;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use hcache_core::{CacheOptions, CacheStore, Engine, ManualClock};
+use hcache_core::{CacheBody, CacheOptions, CacheStore, Engine, ManualClock};
 use http::{HeaderMap, Method, Request};
 use http_body_util::{BodyExt, Full};
 
-pub use client::HyperUpstream;
+pub use client::{HyperUpstream, LoopbackClient, loopback_client};
 pub use failing::FailingStore;
-pub use origin::{Origin, Reply};
+pub use origin::{Origin, Reply, counting_origin, swr_origin};
 
 /// The epoch of every test (2023-11-14T22:13:20Z); the engine's clock starts here.
 pub const T0: u64 = 1_700_000_000;
@@ -55,6 +58,34 @@ pub fn engine_on_tokio<S: CacheStore>(
         .build()
 }
 
+/// An error and its sources, one after the other.
+pub fn error_chain(e: &(dyn StdError + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}
+
+/// Checks `done` every 10 ms (real time, waited with `sleep`) until it holds; panics naming
+/// `what` after 10 s.
+pub async fn poll_until<F: Future<Output = ()>>(
+    what: &str,
+    sleep: impl Fn(Duration) -> F,
+    mut done: impl FnMut() -> bool,
+) {
+    for _ in 0..1000 {
+        if done() {
+            return;
+        }
+        sleep(Duration::from_millis(10)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
 /// An origin, an engine over a store, and the engine's manual clock.
 pub struct Harness<S> {
     pub origin: Origin,
@@ -72,6 +103,22 @@ pub struct Got {
 }
 
 impl Got {
+    /// An `http` response (the engine's, hcache-hyper's) read to the end. `Err` carries the
+    /// body's error and its sources, prefixed `body`.
+    pub async fn collect(res: http::Response<CacheBody>) -> Result<Got, String> {
+        let (parts, body) = res.into_parts();
+        let body = body
+            .collect()
+            .await
+            .map_err(|e| format!("body: {}", error_chain(&*e)))?
+            .to_bytes();
+        Ok(Got {
+            status: parts.status.as_u16(),
+            headers: parts.headers,
+            body,
+        })
+    }
+
     /// A header's value as a string ("" when absent).
     pub fn header(&self, name: &str) -> &str {
         self.headers
@@ -148,24 +195,14 @@ impl<S: CacheStore> Harness<S> {
     }
 
     /// Sends a request through the engine and reads the body to the end. `Err` carries the
-    /// engine's error (or the body's, prefixed `body`).
+    /// engine's error and its sources (or the body's, prefixed `body`).
     pub async fn send_request(&self, req: Request<Full<Bytes>>) -> Result<Got, String> {
         let res = self
             .engine
             .handle(req, &self.upstream)
             .await
-            .map_err(|e| format!("{e}: {:?}", std::error::Error::source(&e)))?;
-        let (parts, body) = res.into_parts();
-        let body = body
-            .collect()
-            .await
-            .map_err(|e| format!("body: {e}"))?
-            .to_bytes();
-        Ok(Got {
-            status: parts.status.as_u16(),
-            headers: parts.headers,
-            body,
-        })
+            .map_err(|e| error_chain(&e))?;
+        Got::collect(res).await
     }
 
     /// Sends a request through the engine and reads the body to the end.
@@ -201,13 +238,7 @@ impl<S: CacheStore> Harness<S> {
     /// Waits (bounded, 10 s) until `done` holds — for background work the test cannot await,
     /// such as a stale-while-revalidate refresh. Cache time does not move meanwhile.
     pub async fn wait_until(&self, what: &str, mut done: impl FnMut(&Self) -> bool) {
-        for _ in 0..1000 {
-            if done(self) {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        panic!("timed out waiting for {what}");
+        poll_until(what, tokio::time::sleep, || done(self)).await;
     }
 }
 

@@ -4,7 +4,6 @@
 
 use std::convert::Infallible;
 use std::future::Future;
-use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -15,12 +14,11 @@ use http::{HeaderName, HeaderValue, Request, Response, StatusCode, request};
 use http_body::{Body, Frame, SizeHint};
 
 use super::pattern;
+use super::server::Server;
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use tokio::net::TcpListener;
 use tokio::sync::{Notify, futures::OwnedNotified};
-use tokio::task::JoinHandle;
 
 /// What the origin sends back.
 #[derive(Clone)]
@@ -121,24 +119,35 @@ impl Reply {
     }
 }
 
+/// A handler answering "n{index}" with ETag `"e{index}"`, fresh for 10 s; a conditional
+/// request gets a 304.
+pub fn counting_origin(req: &request::Parts, n: usize) -> Reply {
+    if req.headers.contains_key("if-none-match") {
+        return Reply::new(304).header("cache-control", "max-age=10");
+    }
+    Reply::ok(&format!("n{n}"))
+        .header("cache-control", "max-age=10")
+        .header("etag", &format!("\"e{n}\""))
+}
+
+/// A handler answering "v{index}", fresh for 10 s and then usable stale for 100 s while it is
+/// revalidated (RFC 5861 §3); every answer after the first is held until `gate` is notified
+/// (the background refresh, released by the test).
+pub fn swr_origin(gate: Arc<Notify>) -> impl Fn(&request::Parts, usize) -> Reply + Send + Sync {
+    move |_, n| {
+        let r = Reply::ok(&format!("v{n}"))
+            .header("cache-control", "max-age=10, stale-while-revalidate=100");
+        if n == 0 { r } else { r.gated(gate.clone()) }
+    }
+}
+
 type Handler = dyn Fn(&request::Parts, usize) -> Reply + Send + Sync;
 
 /// A running origin.
 pub struct Origin {
-    addr: SocketAddr,
+    server: Server,
     log: Arc<Mutex<Vec<request::Parts>>>,
     completed: Arc<AtomicUsize>,
-    task: JoinHandle<()>,
-    connections: Arc<Mutex<Vec<JoinHandle<()>>>>,
-}
-
-impl Drop for Origin {
-    fn drop(&mut self) {
-        self.task.abort();
-        for c in self.connections.lock().unwrap().drain(..) {
-            c.abort();
-        }
-    }
 }
 
 impl Origin {
@@ -146,69 +155,48 @@ impl Origin {
     pub async fn start(
         handler: impl Fn(&request::Parts, usize) -> Reply + Send + Sync + 'static,
     ) -> Origin {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind loopback");
-        let addr = listener.local_addr().expect("local addr");
         let log: Arc<Mutex<Vec<request::Parts>>> = Arc::default();
         let completed = Arc::new(AtomicUsize::new(0));
         let handler: Arc<Handler> = Arc::new(handler);
         let (log2, completed2) = (log.clone(), completed.clone());
-        let connections: Arc<Mutex<Vec<JoinHandle<()>>>> = Arc::default();
-        let connections2 = connections.clone();
-        let task = tokio::spawn(async move {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    return;
-                };
-                let (handler, log, completed) = (handler.clone(), log2.clone(), completed2.clone());
-                let connection = tokio::spawn(async move {
-                    let service = service_fn(move |req: Request<Incoming>| {
-                        let (handler, log, completed) =
-                            (handler.clone(), log.clone(), completed.clone());
-                        async move {
-                            let (parts, _body) = req.into_parts();
-                            let n = {
-                                let mut log = log.lock().unwrap();
-                                log.push(clone_head(&parts));
-                                log.len() - 1
-                            };
-                            let reply = handler(&parts, n);
-                            if let Some(gate) = &reply.gate {
-                                gate.notified().await;
-                            }
-                            completed.fetch_add(1, Ordering::SeqCst);
-                            Ok::<_, Infallible>(build(reply))
+        let server = Server::start(move |stream, _| {
+            let (handler, log, completed) = (handler.clone(), log2.clone(), completed2.clone());
+            async move {
+                let service = service_fn(move |req: Request<Incoming>| {
+                    let (handler, log, completed) =
+                        (handler.clone(), log.clone(), completed.clone());
+                    async move {
+                        let (parts, _body) = req.into_parts();
+                        let n = {
+                            let mut log = log.lock().unwrap();
+                            log.push(clone_head(&parts));
+                            log.len() - 1
+                        };
+                        let reply = handler(&parts, n);
+                        if let Some(gate) = &reply.gate {
+                            gate.notified().await;
                         }
-                    });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
+                        completed.fetch_add(1, Ordering::SeqCst);
+                        Ok::<_, Infallible>(build(reply))
+                    }
                 });
-                let mut connections = connections2.lock().unwrap();
-                connections.retain(|c| !c.is_finished());
-                connections.push(connection);
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
             }
-        });
+        })
+        .await;
         Origin {
-            addr,
+            server,
             log,
             completed,
-            task,
-            connections,
         }
     }
 
     /// Takes the origin down: stops listening (the port then refuses connections) and breaks
     /// every open connection, so the engine's next request fails with a connection error.
     pub async fn stop(&mut self) {
-        self.task.abort();
-        let _ = (&mut self.task).await;
-        let connections: Vec<_> = self.connections.lock().unwrap().drain(..).collect();
-        for c in connections {
-            c.abort();
-            let _ = c.await;
-        }
+        self.server.stop().await;
     }
 
     /// An origin answering every request with `reply`.
@@ -218,7 +206,7 @@ impl Origin {
 
     /// `http://127.0.0.1:port{path}`.
     pub fn url(&self, path: &str) -> String {
-        format!("http://{}{}", self.addr, path)
+        self.server.url(path)
     }
 
     /// Requests received so far.

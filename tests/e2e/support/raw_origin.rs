@@ -3,15 +3,14 @@
 //! accepted connection runs the script the test gives for its index; everything it does is
 //! bounded in time, and the origin stops (every connection closed) when it is dropped.
 
-use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::task::JoinHandle;
+use tokio::net::TcpStream;
+
+use super::server::Server;
 
 /// The longest a [`Step::Stall`] lasts when the client never gives up.
 pub const STALL_MAX: Duration = Duration::from_secs(30);
@@ -38,60 +37,20 @@ pub enum Step {
     Reset,
 }
 
-type Script = dyn Fn(usize) -> Vec<Step> + Send + Sync;
-
 /// A running raw origin.
 pub struct RawOrigin {
-    addr: SocketAddr,
-    accepted: Arc<AtomicUsize>,
+    server: Server,
     heads: Arc<Mutex<Vec<String>>>,
-    task: JoinHandle<()>,
-    connections: Arc<Mutex<Vec<JoinHandle<()>>>>,
-}
-
-impl Drop for RawOrigin {
-    fn drop(&mut self) {
-        self.task.abort();
-        for c in self.connections.lock().unwrap().drain(..) {
-            c.abort();
-        }
-    }
 }
 
 impl RawOrigin {
     /// Starts an origin running `script(index of the connection)` on each connection it
     /// accepts. A script that ends without closing closes normally.
     pub async fn start(script: impl Fn(usize) -> Vec<Step> + Send + Sync + 'static) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind loopback");
-        let addr = listener.local_addr().expect("local addr");
-        let script: Arc<Script> = Arc::new(script);
-        let accepted = Arc::new(AtomicUsize::new(0));
         let heads: Arc<Mutex<Vec<String>>> = Arc::default();
-        let connections: Arc<Mutex<Vec<JoinHandle<()>>>> = Arc::default();
-        let (accepted2, heads2, connections2) =
-            (accepted.clone(), heads.clone(), connections.clone());
-        let task = tokio::spawn(async move {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    return;
-                };
-                let n = accepted2.fetch_add(1, Ordering::SeqCst);
-                let steps = script(n);
-                let connection = tokio::spawn(run(stream, steps, heads2.clone()));
-                let mut connections = connections2.lock().unwrap();
-                connections.retain(|c| !c.is_finished());
-                connections.push(connection);
-            }
-        });
-        RawOrigin {
-            addr,
-            accepted,
-            heads,
-            task,
-            connections,
-        }
+        let heads2 = heads.clone();
+        let server = Server::start(move |stream, n| run(stream, script(n), heads2.clone())).await;
+        RawOrigin { server, heads }
     }
 
     /// An origin running the same script on every connection.
@@ -101,12 +60,12 @@ impl RawOrigin {
 
     /// `http://127.0.0.1:port{path}`.
     pub fn url(&self, path: &str) -> String {
-        format!("http://{}{}", self.addr, path)
+        self.server.url(path)
     }
 
     /// Connections accepted so far.
     pub fn connections(&self) -> usize {
-        self.accepted.load(Ordering::SeqCst)
+        self.server.accepted()
     }
 
     /// Request heads read so far.

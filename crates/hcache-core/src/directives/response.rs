@@ -3,8 +3,8 @@
 use http::header::HeaderName;
 use http::{HeaderMap, HeaderValue};
 
+use super::Seconds;
 use super::list::{self, Member, Value};
-use super::{Seconds, first};
 
 /// An unrecognised directive, kept as received (§5.2.3: caches ignore unknown directives, but
 /// callers may want to read them).
@@ -25,15 +25,6 @@ impl Extension {
     }
 }
 
-/// A qualified field list (`no-cache="a, b"`, `private="x"`), or the unqualified form.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Qualified {
-    /// No argument (or one we could not read: fail closed).
-    All,
-    /// Only these fields.
-    Fields(Vec<HeaderName>),
-}
-
 const NO_STORE: u16 = 1;
 const NO_TRANSFORM: u16 = 1 << 1;
 const MUST_REVALIDATE: u16 = 1 << 2;
@@ -41,6 +32,12 @@ const PROXY_REVALIDATE: u16 = 1 << 3;
 const MUST_UNDERSTAND: u16 = 1 << 4;
 const PUBLIC: u16 = 1 << 5;
 const IMMUTABLE: u16 = 1 << 6;
+/// Unqualified `no-cache` (or a qualified one that could not be read).
+const NO_CACHE_ALL: u16 = 1 << 7;
+/// Unqualified `private` (or a qualified one that could not be read).
+const PRIVATE_ALL: u16 = 1 << 8;
+/// The bits that are directives of their own, as `Debug` shows them.
+const DIRECTIVE_FLAGS: u16 = (1 << 7) - 1;
 
 /// The response directives [`ResponseDirectives`] reads.
 #[derive(Clone, Copy)]
@@ -56,7 +53,9 @@ enum Known {
 }
 
 impl Known {
-    /// The directive named `name`, compared case-insensitively (§5.2).
+    /// The directive named `name`, compared case-insensitively (§5.2). This and the two
+    /// below are inlined: they run for every member of every `Cache-Control`.
+    #[inline]
     fn of(name: &[u8]) -> Option<Known> {
         // Senders write directive names in lower case: match those bytes first, and lower-case
         // a copy only for the rest. No name we know is longer than the buffer.
@@ -73,6 +72,7 @@ impl Known {
         Known::lower_case(copy)
     }
 
+    #[inline]
     fn lower_case(name: &[u8]) -> Option<Known> {
         Some(match name {
             b"max-age" => Known::MaxAge,
@@ -94,16 +94,129 @@ impl Known {
 }
 
 /// The cache directives of a response, parsed once.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// Kept small (32 bytes), because every stored response holds one and is moved a few times
+/// while it is built: the `delta-seconds` arguments take four bytes each, and what most
+/// responses never carry — qualified field lists and unknown directives — sits behind one
+/// pointer that stays `None` (no allocation) without them.
+#[derive(Clone, PartialEq, Eq)]
 pub struct ResponseDirectives {
+    /// Directive bits, with `NO_CACHE_ALL` and `PRIVATE_ALL`.
     flags: u16,
-    max_age: Option<Seconds>,
-    s_maxage: Option<Seconds>,
-    stale_while_revalidate: Option<Seconds>,
-    stale_if_error: Option<Seconds>,
-    no_cache: Option<Qualified>,
-    private: Option<Qualified>,
+    max_age: Slot,
+    s_maxage: Slot,
+    stale_while_revalidate: Slot,
+    stale_if_error: Slot,
+    /// `None` when all of it would be empty, so that equal directives compare equal.
+    rare: Option<Box<Rare>>,
+}
+
+/// What few responses carry.
+#[derive(Clone, Default, PartialEq, Eq)]
+struct Rare {
+    /// The fields of a qualified `no-cache`; empty when it is unqualified (`NO_CACHE_ALL`).
+    no_cache: Vec<HeaderName>,
+    /// The fields of a qualified `private`; empty when it is unqualified (`PRIVATE_ALL`).
+    private: Vec<HeaderName>,
     extensions: Vec<Extension>,
+}
+
+impl Rare {
+    fn is_empty(&self) -> bool {
+        self.no_cache.is_empty() && self.private.is_empty() && self.extensions.is_empty()
+    }
+}
+
+/// An `Option<Seconds>` in four bytes: a valid argument is at most 2^31 (§1.3, which
+/// [`list::delta_seconds`] saturates to), so the two largest `u32` stand for "absent" and
+/// "invalid".
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Slot(u32);
+
+impl Slot {
+    const ABSENT: Slot = Slot(u32::MAX);
+    const INVALID: u32 = u32::MAX - 1;
+
+    fn new(s: Option<Seconds>) -> Slot {
+        match s {
+            None => Slot::ABSENT,
+            Some(Seconds::Invalid) => Slot(Slot::INVALID),
+            Some(Seconds::Valid(n)) => {
+                debug_assert!(n <= 1 << 31, "delta-seconds saturate at 2^31");
+                Slot(n.min(1 << 31))
+            }
+        }
+    }
+
+    fn get(self) -> Option<Seconds> {
+        match self.0 {
+            u32::MAX => None,
+            Slot::INVALID => Some(Seconds::Invalid),
+            n => Some(Seconds::Valid(n)),
+        }
+    }
+
+    fn is_absent(self) -> bool {
+        self == Slot::ABSENT
+    }
+
+    /// Stores the argument of `m` unless an earlier occurrence is already here (§4.2.1: the
+    /// first occurrence of a duplicated directive is used).
+    fn first(&mut self, m: &Member<'_>) {
+        if self.is_absent() {
+            *self = Slot::new(Some(Seconds::parse(m)));
+        }
+    }
+}
+
+impl Default for ResponseDirectives {
+    fn default() -> Self {
+        ResponseDirectives {
+            flags: 0,
+            max_age: Slot::ABSENT,
+            s_maxage: Slot::ABSENT,
+            stale_while_revalidate: Slot::ABSENT,
+            stale_if_error: Slot::ABSENT,
+            rare: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for ResponseDirectives {
+    /// As the plain struct it stands for: flags, the four arguments, `no_cache` and `private`
+    /// as `None`, `Some(All)` or `Some(Fields([..]))`, and the extensions.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ResponseDirectives")
+            .field("flags", &(self.flags & DIRECTIVE_FLAGS))
+            .field("max_age", &self.max_age())
+            .field("s_maxage", &self.s_maxage())
+            .field("stale_while_revalidate", &self.stale_while_revalidate())
+            .field("stale_if_error", &self.stale_if_error())
+            .field(
+                "no_cache",
+                &Qualified(self.has(NO_CACHE_ALL), self.no_cache_fields()),
+            )
+            .field(
+                "private",
+                &Qualified(self.has(PRIVATE_ALL), self.private_fields()),
+            )
+            .field("extensions", &self.extensions())
+            .finish()
+    }
+}
+
+/// `no_cache` or `private` (unqualified, and the qualified fields) as `Debug` shows them:
+/// `None`, `Some(All)` or `Some(Fields([..]))`.
+struct Qualified<'a>(bool, &'a [HeaderName]);
+
+impl std::fmt::Debug for Qualified<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            Qualified(true, _) => f.write_str("Some(All)"),
+            Qualified(false, []) => f.write_str("None"),
+            Qualified(false, fields) => write!(f, "Some(Fields({fields:?}))"),
+        }
+    }
 }
 
 impl ResponseDirectives {
@@ -120,8 +233,8 @@ impl ResponseDirectives {
     ) -> Self {
         ResponseDirectives {
             flags: if no_store { NO_STORE } else { 0 },
-            max_age,
-            stale_if_error,
+            max_age: Slot::new(max_age),
+            stale_if_error: Slot::new(stale_if_error),
             ..ResponseDirectives::default()
         }
     }
@@ -129,28 +242,42 @@ impl ResponseDirectives {
     /// Parses the given field lines as one list.
     pub fn from_lines<'a>(lines: impl IntoIterator<Item = &'a HeaderValue>) -> Self {
         let mut d = ResponseDirectives::default();
-        for line in lines {
-            for m in list::members(line.as_bytes()) {
-                d.apply(&m);
-            }
-        }
+        d.parse_lines(lines);
         d
     }
 
+    /// [`ResponseDirectives::from_lines`] into `self`, which holds no directive yet: where the
+    /// caller keeps them, as returning them would copy them right after they were written
+    /// piece by piece, which stalls the processor (this runs for every stored response).
+    pub(crate) fn parse_lines<'a>(&mut self, lines: impl IntoIterator<Item = &'a HeaderValue>) {
+        for line in lines {
+            for m in list::members(line.as_bytes()) {
+                self.apply(&m);
+            }
+        }
+        // A field list emptied by an unqualified form leaves nothing to keep.
+        if self.rare.as_deref().is_some_and(Rare::is_empty) {
+            self.rare = None;
+        }
+    }
+
+    fn rare(&mut self) -> &mut Rare {
+        self.rare.get_or_insert_default()
+    }
+
+    #[inline]
     fn apply(&mut self, m: &Member<'_>) {
         let n = m.name;
         let v = m.value.as_ref();
         match Known::of(n) {
             Some(Known::Flag(bit)) => self.flags |= bit,
-            Some(Known::MaxAge) => first(&mut self.max_age, || Seconds::parse(m)),
-            Some(Known::SMaxage) => first(&mut self.s_maxage, || Seconds::parse(m)),
-            Some(Known::NoCache) => merge_qualified(&mut self.no_cache, m),
-            Some(Known::Private) => merge_qualified(&mut self.private, m),
-            Some(Known::StaleWhileRevalidate) => {
-                first(&mut self.stale_while_revalidate, || Seconds::parse(m));
-            }
-            Some(Known::StaleIfError) => first(&mut self.stale_if_error, || Seconds::parse(m)),
-            None => self.extensions.push(Extension {
+            Some(Known::MaxAge) => self.max_age.first(m),
+            Some(Known::SMaxage) => self.s_maxage.first(m),
+            Some(Known::NoCache) => self.merge_qualified(NO_CACHE_ALL, |r| &mut r.no_cache, m),
+            Some(Known::Private) => self.merge_qualified(PRIVATE_ALL, |r| &mut r.private, m),
+            Some(Known::StaleWhileRevalidate) => self.stale_while_revalidate.first(m),
+            Some(Known::StaleIfError) => self.stale_if_error.first(m),
+            None => self.rare().extensions.push(Extension {
                 name: String::from_utf8_lossy(n).to_ascii_lowercase().into(),
                 value: v.map(|v| String::from_utf8_lossy(&v.unescaped()).into()),
             }),
@@ -163,19 +290,19 @@ impl ResponseDirectives {
 
     /// `max-age` (§5.2.2.1).
     pub fn max_age(&self) -> Option<Seconds> {
-        self.max_age
+        self.max_age.get()
     }
     /// `s-maxage` (§5.2.2.10).
     pub fn s_maxage(&self) -> Option<Seconds> {
-        self.s_maxage
+        self.s_maxage.get()
     }
     /// `stale-while-revalidate` (RFC 5861 §3).
     pub fn stale_while_revalidate(&self) -> Option<Seconds> {
-        self.stale_while_revalidate
+        self.stale_while_revalidate.get()
     }
     /// `stale-if-error` (RFC 5861 §4).
     pub fn stale_if_error(&self) -> Option<Seconds> {
-        self.stale_if_error
+        self.stale_if_error.get()
     }
     /// `no-store` (§5.2.2.5).
     pub fn no_store(&self) -> bool {
@@ -208,53 +335,55 @@ impl ResponseDirectives {
     /// Unqualified `no-cache` (§5.2.2.4): never reuse without validation. A qualified
     /// `no-cache` that could not be read counts as unqualified.
     pub fn no_cache(&self) -> bool {
-        matches!(self.no_cache, Some(Qualified::All))
+        self.has(NO_CACHE_ALL)
     }
     /// The fields of a qualified `no-cache="..."` (§5.2.2.4), empty when unqualified or absent.
     pub fn no_cache_fields(&self) -> &[HeaderName] {
-        match &self.no_cache {
-            Some(Qualified::Fields(f)) => f,
-            _ => &[],
-        }
+        self.rare.as_ref().map_or(&[], |r| &r.no_cache)
     }
     /// Unqualified `private` (§5.2.2.7). A qualified `private` that could not be read counts
     /// as unqualified, so a shared cache fails closed.
     pub fn private(&self) -> bool {
-        matches!(self.private, Some(Qualified::All))
+        self.has(PRIVATE_ALL)
     }
     /// The fields of a qualified `private="..."` (§5.2.2.7).
     pub fn private_fields(&self) -> &[HeaderName] {
-        match &self.private {
-            Some(Qualified::Fields(f)) => f,
-            _ => &[],
-        }
+        self.rare.as_ref().map_or(&[], |r| &r.private)
     }
     /// Whether `private` is present in either form.
     pub fn any_private(&self) -> bool {
-        self.private.is_some()
+        self.private() || !self.private_fields().is_empty()
     }
     /// Unrecognised directives, in order of appearance (§5.2.3).
     pub fn extensions(&self) -> &[Extension] {
-        &self.extensions
+        self.rare.as_ref().map_or(&[], |r| &r.extensions)
     }
-}
 
-/// Folds one `no-cache` / `private` occurrence into what was seen so far. The unqualified form
-/// is the most restrictive and wins (§4.2.1); qualified lists accumulate; an argument we cannot
-/// read as a list of field names fails closed to the unqualified form.
-fn merge_qualified(slot: &mut Option<Qualified>, m: &Member<'_>) {
-    let parsed = match m.value.as_ref() {
-        Some(v) if !m.spaced => parse_field_names(v).map_or(Qualified::All, Qualified::Fields),
-        _ => Qualified::All,
-    };
-    *slot = match (slot.take(), parsed) {
-        (Some(Qualified::All), _) | (_, Qualified::All) => Some(Qualified::All),
-        (Some(Qualified::Fields(mut a)), Qualified::Fields(b)) => {
-            a.extend(b);
-            Some(Qualified::Fields(a))
+    /// Folds one `no-cache` / `private` occurrence into what was seen so far. The unqualified
+    /// form (flag `all`) is the most restrictive and wins (§4.2.1); qualified lists (in
+    /// `list`) accumulate; an argument we cannot read as a list of field names fails closed
+    /// to the unqualified form.
+    fn merge_qualified(
+        &mut self,
+        all: u16,
+        list: impl FnOnce(&mut Rare) -> &mut Vec<HeaderName>,
+        m: &Member<'_>,
+    ) {
+        let names = match m.value.as_ref() {
+            Some(v) if !m.spaced => parse_field_names(v),
+            _ => None,
+        };
+        match names {
+            Some(_) if self.has(all) => {}
+            Some(names) => list(self.rare()).extend(names),
+            None => {
+                self.flags |= all;
+                if let Some(r) = self.rare.as_deref_mut() {
+                    list(r).clear();
+                }
+            }
         }
-        (None, q) => Some(q),
-    };
+    }
 }
 
 fn parse_field_names(v: &Value<'_>) -> Option<Vec<HeaderName>> {
@@ -343,6 +472,44 @@ mod tests {
         assert_eq!(d.extensions()[0].name(), "community");
         assert_eq!(d.extensions()[0].value(), Some("UCI"));
         assert_eq!(d.extensions()[1].value(), None);
+    }
+
+    #[test]
+    fn s4_2_1_unqualified_form_leaves_equal_directives() {
+        // The fields named before an unqualified `no-cache` / `private` are forgotten: the
+        // result is the unqualified directive alone, equal to it and without extra storage.
+        let d = parse(&[br#"no-cache="x-a", max-age=5"#, b"no-cache"]);
+        assert_eq!(d, parse(&[b"max-age=5, no-cache"]));
+        assert!(d.no_cache() && d.no_cache_fields().is_empty() && d.rare.is_none());
+        let d = parse(&[br#"private="x-a", private, private="x-b""#]);
+        assert_eq!(d, parse(&[b"private"]));
+        assert!(d.private() && d.any_private() && d.private_fields().is_empty());
+        let d = parse(&[br#"private="x-a""#]);
+        assert!(!d.private() && d.any_private());
+        assert_eq!(d.private_fields(), &[HeaderName::from_static("x-a")]);
+    }
+
+    #[test]
+    fn s1_3_arguments_keep_their_range() {
+        let d = parse(&[b"max-age=0, s-maxage=2147483648, stale-if-error=99999999999"]);
+        assert_eq!(d.max_age(), Some(Seconds::Valid(0)));
+        assert_eq!(d.s_maxage(), Some(Seconds::Valid(1 << 31)));
+        assert_eq!(d.stale_if_error(), Some(Seconds::Valid(1 << 31)));
+        assert_eq!(d.stale_while_revalidate(), None);
+        let d = parse(&[b"stale-while-revalidate=x, stale-while-revalidate=5"]);
+        assert_eq!(d.stale_while_revalidate(), Some(Seconds::Invalid));
+    }
+
+    #[test]
+    fn debug_shows_the_directives() {
+        let d = parse(&[br#"public, max-age=60, no-cache="set-cookie", private, foo"#]);
+        assert_eq!(
+            format!("{d:?}"),
+            "ResponseDirectives { flags: 32, max_age: Some(Valid(60)), s_maxage: None, \
+             stale_while_revalidate: None, stale_if_error: None, \
+             no_cache: Some(Fields([\"set-cookie\"])), private: Some(All), \
+             extensions: [Extension { name: \"foo\", value: None }] }"
+        );
     }
 
     #[test]

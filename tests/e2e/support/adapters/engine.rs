@@ -5,8 +5,8 @@ use std::time::Duration;
 use hcache_core::{CacheOptions, CacheStore, Engine, ManualClock};
 use http_body_util::Full;
 
-use super::{Client, Release, Req, Streamed, chain, collect, stream_frames};
-use crate::support::{Got, HyperUpstream, engine_on_tokio};
+use super::{Client, Release, Req, Streamed, stream_frames};
+use crate::support::{Got, HyperUpstream, engine_on_tokio, error_chain};
 
 /// `Engine::handle` called directly, background refreshes on tokio.
 pub struct EngineClient<S> {
@@ -20,7 +20,7 @@ impl<S: CacheStore> EngineClient<S> {
         self.engine
             .handle(request, &self.upstream)
             .await
-            .map_err(|e| chain(&e))
+            .map_err(|e| error_chain(&e))
     }
 }
 
@@ -38,7 +38,7 @@ impl<S: CacheStore> Client for EngineClient<S> {
     }
 
     async fn send(&self, req: Req) -> Result<Got, String> {
-        collect(self.handle(req).await?).await
+        Got::collect(self.handle(req).await?).await
     }
 
     async fn stream(&self, req: Req, release: Option<Release>) -> Result<Streamed, String> {

@@ -8,21 +8,16 @@ use bytes::Bytes;
 use hcache_core::{CacheOptions, CacheStore, Engine, ManualClock};
 use hcache_hyper::{CacheLayer, CacheService, ServiceSend, TokioSpawn};
 use http_body_util::Full;
-use hyper_util::client::legacy::Client as LegacyClient;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::{Client, Release, Req, Streamed, chain, collect, stream_frames};
-use crate::support::Got;
-
-type Inner = LegacyClient<HttpConnector, Full<Bytes>>;
+use super::{Client, Release, Req, Streamed, stream_frames};
+use crate::support::{Got, LoopbackClient, error_chain, loopback_client};
 
 /// hyper-util's client behind hcache-hyper's layer; background refreshes go through a clone
 /// of the client, on tokio (what `CacheLayer::with_background` sets up).
 pub struct HyperClient<S> {
-    service: CacheService<Inner, S>,
+    service: CacheService<LoopbackClient, S>,
 }
 
 impl<S: CacheStore> HyperClient<S> {
@@ -31,8 +26,8 @@ impl<S: CacheStore> HyperClient<S> {
         let mut service = self.service.clone();
         poll_fn(|cx| service.poll_ready(cx))
             .await
-            .map_err(|e| chain(&e))?;
-        service.call(request).await.map_err(|e| chain(&e))
+            .map_err(|e| error_chain(&e))?;
+        service.call(request).await.map_err(|e| error_chain(&e))
     }
 }
 
@@ -40,7 +35,7 @@ impl<S: CacheStore> Client for HyperClient<S> {
     type Store = S;
 
     fn build(store: S, options: CacheOptions, clock: ManualClock) -> Self {
-        let client: Inner = LegacyClient::builder(TokioExecutor::new()).build_http();
+        let client = loopback_client();
         let engine = Engine::builder(store)
             .options(options)
             .clock(clock)
@@ -58,7 +53,7 @@ impl<S: CacheStore> Client for HyperClient<S> {
     }
 
     async fn send(&self, req: Req) -> Result<Got, String> {
-        collect(self.call(req).await?).await
+        Got::collect(self.call(req).await?).await
     }
 
     async fn stream(&self, req: Req, release: Option<Release>) -> Result<Streamed, String> {

@@ -12,7 +12,6 @@ mod hyper;
 mod reqwest;
 mod surf;
 
-use std::error::Error as StdError;
 use std::future::{Future, poll_fn};
 use std::pin::pin;
 use std::sync::Arc;
@@ -28,11 +27,11 @@ use http_body_util::BodyExt;
 use tokio::sync::Notify;
 
 use super::pattern::Checksum;
-use super::{Got, Origin, Reply, start_clock};
+use super::{Got, Origin, Reply, error_chain, poll_until, start_clock};
 
 pub use engine::EngineClient;
 pub use hyper::HyperClient;
-pub use reqwest::ReqwestClient;
+pub use reqwest::{ReqwestClient, reqwest_with_cache};
 pub use surf::SurfClient;
 
 /// How long one exchange may take before the test calls it stuck.
@@ -45,6 +44,28 @@ pub enum Marker {
     Mode(CacheMode),
     Key(CacheKey),
     StaleIfError(StaleIfErrorWindow),
+}
+
+impl Marker {
+    /// `request` carrying this marker as its own request extension.
+    fn set_on<R: WithExtensions>(self, request: R) -> R {
+        match self {
+            Marker::Mode(m) => request.with_ext(m),
+            Marker::Key(k) => request.with_ext(k),
+            Marker::StaleIfError(w) => request.with_ext(w),
+        }
+    }
+}
+
+/// An adapter's request (or request builder), which carries typed extensions.
+trait WithExtensions: Sized {
+    fn with_ext<T: Clone + Send + Sync + 'static>(self, value: T) -> Self;
+}
+
+impl WithExtensions for request::Builder {
+    fn with_ext<T: Clone + Send + Sync + 'static>(self, value: T) -> Self {
+        self.extension(value)
+    }
 }
 
 /// A request as a scenario writes it (no body: the scenarios need none).
@@ -83,14 +104,11 @@ impl Req {
         for (name, value) in &self.headers {
             builder = builder.header(name, value);
         }
-        for marker in self.markers {
-            builder = match marker {
-                Marker::Mode(m) => builder.extension(m),
-                Marker::Key(k) => builder.extension(k),
-                Marker::StaleIfError(w) => builder.extension(w),
-            };
-        }
-        builder.body(body).map_err(|e| format!("request: {e}"))
+        self.markers
+            .into_iter()
+            .fold(builder, |b, marker| marker.set_on(b))
+            .body(body)
+            .map_err(|e| format!("request: {e}"))
     }
 }
 
@@ -187,33 +205,6 @@ pub trait Client: Sized {
     async fn sleep(duration: Duration);
 }
 
-/// An error and its sources, one after the other.
-fn chain(e: &(dyn StdError + 'static)) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        source = s.source();
-    }
-    out
-}
-
-/// An `http` response read to the end (the engine's and hyper's).
-async fn collect(res: http::Response<CacheBody>) -> Result<Got, String> {
-    let (parts, body) = res.into_parts();
-    let body = body
-        .collect()
-        .await
-        .map_err(|e| format!("body: {}", chain(&*e)))?
-        .to_bytes();
-    Ok(Got {
-        status: parts.status.as_u16(),
-        headers: parts.headers,
-        body,
-    })
-}
-
 /// An `http` response read frame by frame.
 async fn stream_frames(
     res: http::Response<CacheBody>,
@@ -222,7 +213,7 @@ async fn stream_frames(
     let (parts, mut body) = res.into_parts();
     let mut reading = Reading::new(parts.status.as_u16(), parts.headers, release);
     while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|e| format!("body: {}", chain(&*e)))?;
+        let frame = frame.map_err(|e| format!("body: {}", error_chain(&*e)))?;
         if let Ok(data) = frame.into_data() {
             reading.chunk(&data);
         }
@@ -230,20 +221,27 @@ async fn stream_frames(
     Ok(reading.finish())
 }
 
-/// `future`, or a panic naming `what` once `limit` has passed on `C`'s runtime.
-pub async fn within<C: Client, F: Future>(limit: Duration, what: &str, future: F) -> F::Output {
+/// `future`, or `None` once `limit` has passed on `C`'s runtime.
+pub async fn deadline<C: Client, F: Future>(limit: Duration, future: F) -> Option<F::Output> {
     let mut future = pin!(future);
     let mut timer = pin!(C::sleep(limit));
     poll_fn(|cx| {
         if let Poll::Ready(out) = future.as_mut().poll(cx) {
-            return Poll::Ready(out);
+            return Poll::Ready(Some(out));
         }
         if timer.as_mut().poll(cx).is_ready() {
-            panic!("stuck for {limit:?}: {what}");
+            return Poll::Ready(None);
         }
         Poll::Pending
     })
     .await
+}
+
+/// `future`, or a panic naming `what` once `limit` has passed on `C`'s runtime.
+pub async fn within<C: Client, F: Future>(limit: Duration, what: &str, future: F) -> F::Output {
+    deadline::<C, _>(limit, future)
+        .await
+        .unwrap_or_else(|| panic!("stuck for {limit:?}: {what}"))
 }
 
 /// An origin and a client caching in front of it, on a manual clock at `T0`.
@@ -327,13 +325,7 @@ impl<C: Client> Env<C> {
     /// Waits (bounded, 10 s) until `done` holds — for background work the test cannot await.
     /// Cache time does not move meanwhile.
     pub async fn wait_until(&self, what: &str, mut done: impl FnMut(&Self) -> bool) {
-        for _ in 0..1000 {
-            if done(self) {
-                return;
-            }
-            C::sleep(Duration::from_millis(10)).await;
-        }
-        panic!("timed out waiting for {what}");
+        poll_until(what, C::sleep, || done(self)).await;
     }
 }
 

@@ -5,10 +5,10 @@ use std::time::Duration;
 use hcache_core::{CacheOptions, CacheStore, Engine, ManualClock};
 use hcache_reqwest::Cache;
 use http::HeaderMap;
-use reqwest_middleware::{ClientBuilder, ClientWithMiddleware};
+use reqwest_middleware::{ClientBuilder, ClientWithMiddleware, RequestBuilder};
 
-use super::{Client, Marker, Reading, Release, Req, Streamed, chain};
-use crate::support::Got;
+use super::{Client, Reading, Release, Req, Streamed, WithExtensions};
+use crate::support::{Got, error_chain, start_clock};
 
 /// A `ClientWithMiddleware` with the cache; background refreshes are sent by the client it
 /// wraps, on tokio.
@@ -24,14 +24,35 @@ impl<S: CacheStore> ReqwestClient<S> {
             builder = builder.header(name, value);
         }
         for marker in req.markers {
-            builder = match marker {
-                Marker::Mode(m) => builder.with_extension(m),
-                Marker::Key(k) => builder.with_extension(k),
-                Marker::StaleIfError(w) => builder.with_extension(w),
-            };
+            builder = marker.set_on(builder);
         }
-        builder.send().await.map_err(|e| chain(&e))
+        builder.send().await.map_err(|e| error_chain(&e))
     }
+}
+
+impl WithExtensions for RequestBuilder {
+    fn with_ext<T: Clone + Send + Sync + 'static>(self, value: T) -> Self {
+        self.with_extension(value)
+    }
+}
+
+/// reqwest's client behind hcache's middleware over `store`, on a clock at `T0`, with default
+/// options and no background client; `timeout` is the client's default timeout. What a caller
+/// that sets up hcache-reqwest itself gets (the load and the timeout cases).
+pub fn reqwest_with_cache<S: CacheStore>(
+    store: S,
+    timeout: Option<Duration>,
+) -> (ClientWithMiddleware, Cache<S>) {
+    let mut builder = reqwest::Client::builder().no_proxy();
+    if let Some(t) = timeout {
+        builder = builder.timeout(t);
+    }
+    let inner = builder.build().expect("reqwest client");
+    let cache = Cache::builder(store)
+        .options(CacheOptions::default())
+        .clock(start_clock())
+        .build();
+    (ClientBuilder::new(inner).with(cache.clone()).build(), cache)
 }
 
 fn head(res: &reqwest::Response) -> (u16, HeaderMap) {
@@ -65,7 +86,7 @@ impl<S: CacheStore> Client for ReqwestClient<S> {
         let body = res
             .bytes()
             .await
-            .map_err(|e| format!("body: {}", chain(&e)))?;
+            .map_err(|e| format!("body: {}", error_chain(&e)))?;
         Ok(Got {
             status,
             headers,
@@ -80,7 +101,7 @@ impl<S: CacheStore> Client for ReqwestClient<S> {
         while let Some(chunk) = res
             .chunk()
             .await
-            .map_err(|e| format!("body: {}", chain(&e)))?
+            .map_err(|e| format!("body: {}", error_chain(&e)))?
         {
             reading.chunk(&chunk);
         }

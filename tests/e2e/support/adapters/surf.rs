@@ -8,7 +8,7 @@ use hcache_core::{CacheOptions, CacheStore, Engine, ManualClock};
 use hcache_surf::Cache;
 use http::header::{HeaderMap, HeaderName, HeaderValue};
 
-use super::{Client, Marker, Reading, Release, Req, Streamed};
+use super::{Client, Reading, Release, Req, Streamed, WithExtensions};
 use crate::support::Got;
 
 /// How much one read asks for (surf's own chunk size).
@@ -40,13 +40,16 @@ impl<S: CacheStore> SurfClient<S> {
             request.append_header(name.as_str(), value.as_str());
         }
         for marker in req.markers {
-            match marker {
-                Marker::Mode(m) => drop(request.set_ext(m)),
-                Marker::Key(k) => drop(request.set_ext(k)),
-                Marker::StaleIfError(w) => drop(request.set_ext(w)),
-            }
+            request = marker.set_on(request);
         }
         self.client.send(request).await.map_err(|e| surf_error(&e))
+    }
+}
+
+impl WithExtensions for surf::Request {
+    fn with_ext<T: Clone + Send + Sync + 'static>(mut self, value: T) -> Self {
+        self.set_ext(value);
+        self
     }
 }
 
