@@ -28,6 +28,9 @@ pub(crate) enum Config {
     Reqwest,
     /// reqwest 0.12, no cache: what http-cache-reqwest 0.16 wraps.
     Reqwest012,
+    /// reqwest-middleware 0.5 over reqwest 0.13 with no middleware: the framework's own cost,
+    /// which hcache-reqwest pays on every request.
+    Middleware,
     /// hcache-reqwest over `MemoryStore`.
     Memory,
     /// hcache-reqwest over `CacacheStore`.
@@ -42,12 +45,13 @@ pub(crate) enum Config {
 
 impl Config {
     /// Every configuration, in report order.
-    pub(crate) const ALL: [Config; 7] = [
+    pub(crate) const ALL: [Config; 8] = [
         Config::Memory,
         Config::Cacache,
         Config::Tiered,
         Config::PeerMoka,
         Config::PeerCacache,
+        Config::Middleware,
         Config::Reqwest,
         Config::Reqwest012,
     ];
@@ -65,6 +69,7 @@ impl Config {
         match self {
             Config::Reqwest => "reqwest 0.13 (no cache)",
             Config::Reqwest012 => "reqwest 0.12 (no cache)",
+            Config::Middleware => "reqwest-middleware 0.5, no middleware (no cache)",
             Config::Memory => "hcache memory",
             Config::Cacache => "hcache cacache",
             Config::Tiered => "hcache tiered",
@@ -78,6 +83,7 @@ impl Config {
         match self {
             Config::Reqwest => "reqwest",
             Config::Reqwest012 => "reqwest012",
+            Config::Middleware => "middleware",
             Config::Memory => "memory",
             Config::Cacache => "cacache",
             Config::Tiered => "tiered",
@@ -119,7 +125,7 @@ pub(crate) struct Client {
 enum Kind {
     Plain(reqwest::Client),
     Plain012(reqwest_012::Client),
-    Hcache(reqwest_middleware::ClientWithMiddleware),
+    Middleware(reqwest_middleware::ClientWithMiddleware),
     Peer(reqwest_middleware_04::ClientWithMiddleware),
 }
 
@@ -157,7 +163,7 @@ impl Client {
         let plain = || reqwest::Client::builder().no_proxy().build();
         let plain012 = || reqwest_012::Client::builder().no_proxy().build();
         let hcache = |cache| -> Result<Kind, BoxError> {
-            Ok(Kind::Hcache(
+            Ok(Kind::Middleware(
                 reqwest_middleware::ClientBuilder::new(plain()?)
                     .with_arc(cache)
                     .build(),
@@ -176,6 +182,9 @@ impl Client {
         let kind = match config {
             Config::Reqwest => Kind::Plain(plain()?),
             Config::Reqwest012 => Kind::Plain012(plain012()?),
+            Config::Middleware => {
+                Kind::Middleware(reqwest_middleware::ClientBuilder::new(plain()?).build())
+            }
             Config::Memory => hcache(Arc::new(Cache::new(memory())))?,
             Config::Cacache => hcache(Arc::new(Cache::new(disk(&path()?)?)))?,
             Config::Tiered => hcache(Arc::new(Cache::new(TieredStore::new(
@@ -224,7 +233,7 @@ impl Client {
         Ok(match &self.kind {
             Kind::Plain(c) => send_and_read!(c.get(url.clone())),
             Kind::Plain012(c) => send_and_read!(c.get(url.clone())),
-            Kind::Hcache(c) => send_and_read!(c.get(url.clone())),
+            Kind::Middleware(c) => send_and_read!(c.get(url.clone())),
             Kind::Peer(c) => send_and_read!(c.get(url.clone())),
         })
     }

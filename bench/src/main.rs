@@ -16,6 +16,7 @@
 
 mod clients;
 mod origin;
+mod pin;
 mod report;
 mod scenarios;
 mod stats;

@@ -48,6 +48,8 @@ pub(crate) struct Report {
     pub(crate) tables: Vec<Table>,
     /// Named values (`scenario.quantity.configuration`), for the targets.
     pub(crate) metrics: BTreeMap<String, f64>,
+    /// The CPU the latency scenarios were pinned to, if they were.
+    pub(crate) pinned_cpu: Option<usize>,
 }
 
 impl Report {
@@ -55,7 +57,11 @@ impl Report {
         self.metrics.insert(name.into(), value);
     }
 
-    pub(crate) fn to_json(&self, settings: Value) -> Value {
+    pub(crate) fn to_json(&self, mut settings: Value) -> Value {
+        if let Some(settings) = settings.as_object_mut() {
+            let pin = self.pinned_cpu.map_or(json!("unpinned"), |cpu| json!(cpu));
+            settings.insert("latency_scenarios_cpu".into(), pin);
+        }
         let tables: Vec<Value> = self
             .tables
             .iter()

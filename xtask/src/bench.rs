@@ -461,7 +461,10 @@ fn render(
          (hyper, HTTP/1.1, its own thread): hcache-reqwest over hcache's memory, cacache and \
          tiered stores; [http-cache-reqwest] 0.16 (the newest release that is not a \
          pre-release; 1.0 is in alpha) with its Moka and cacache managers, on reqwest 0.12; \
-         and plain reqwest 0.13 and 0.12 without a cache. Each cache is compared with the \
+         plain reqwest 0.13 and 0.12 without a cache; and reqwest-middleware 0.5 with no \
+         middleware, the framework cost hcache-reqwest pays on every request. The latency \
+         scenarios run with the client, the origin and their helper threads pinned to one CPU \
+         (see Harness settings; why: bench/src/pin.rs). Each cache is compared with the \
          plain client it is built on. Every scenario warms up, then measures repeated rounds, \
          the configurations in a rotated order each round; a ratio is computed from two \
          medians of the same round, and the median of those ratios is reported. The harness \
@@ -513,8 +516,11 @@ fn render(
          | date | {} |\n| commit | {} |\n| rustc | {} |\n| CPU | {} |\n| cores (`nproc`) | {} |\n\
          | memory | {} |\n| load average (1, 5, 15 min) | {} |\n\n\
          The machine is shared: other builds ran at the same time, which is why every ratio is \
-         taken within a round. Threads are not pinned: with two cores, the client and the \
-         origin each need one.\n",
+         taken within a round. The latency scenarios (1, 3, 4) run on one CPU \
+         (`latency_scenarios_cpu` below): the client, the origin and the threads they start \
+         are pinned to it, so that a round trip costs two context switches rather than a \
+         cross-CPU wake-up, whose price on a small virtual machine swings between runs. The \
+         throughput scenario and the big-body processes are not pinned.\n",
         machine.date,
         machine.commit,
         machine.rustc,

@@ -91,29 +91,54 @@ impl Settings {
     }
 }
 
-/// Runs the scenarios named in `only` (all when empty) into `report`.
+/// Runs the scenarios named in `only` (all when empty) into `report`. The latency scenarios
+/// run pinned to one CPU with the origin ([`crate::pin`]).
 pub(crate) fn run(s: &Settings, only: &[String], report: &mut Report) -> Result<(), BoxError> {
     let wanted = |name: &str| only.is_empty() || only.iter().any(|o| o == name);
-    let origin = Origin::start(0)?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
+    let mut cpu = crate::pin::latency_cpu();
+    // The origin's thread inherits the pin of the thread that starts it.
+    let (origin, took) = crate::pin::run_on(cpu, |took| (Origin::start(0), took));
+    let origin = origin?;
+    if !took {
+        cpu = None;
+    }
+    report.pinned_cpu = cpu.map(|c| c.id);
+    let pinned = |report: &mut Report, scenario: Scenario| -> Result<(), BoxError> {
+        crate::pin::run_on(cpu, |_| {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            match scenario {
+                Scenario::Hit => runtime.block_on(hit::run(s, &origin, report)),
+                Scenario::Revalidation => runtime.block_on(revalidation::run(s, &origin, report)),
+                Scenario::NoStore => runtime.block_on(no_store::run(s, &origin, report)),
+            }
+        })
+    };
     if wanted("hit") {
-        runtime.block_on(hit::run(s, &origin, report))?;
+        pinned(report, Scenario::Hit)?;
     }
     if wanted("throughput") {
         throughput::run(s, &origin, report)?;
     }
     if wanted("revalidation") {
-        runtime.block_on(revalidation::run(s, &origin, report))?;
+        pinned(report, Scenario::Revalidation)?;
     }
     if wanted("no-store") {
-        runtime.block_on(no_store::run(s, &origin, report))?;
+        pinned(report, Scenario::NoStore)?;
     }
     if wanted("big") {
         big::run(s, report)?;
     }
     Ok(())
+}
+
+/// The latency scenarios.
+#[derive(Clone, Copy)]
+enum Scenario {
+    Hit,
+    Revalidation,
+    NoStore,
 }
 
 /// One configuration in a latency scenario: its client, the URL it asks for and how.

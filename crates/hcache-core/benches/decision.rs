@@ -15,9 +15,9 @@
 //!   and the head's header section becomes the stored one without a copy. Each iteration
 //!   gets its own clone of the response head, made by `iter_batched` outside the timed
 //!   section (that clone stands for the head the caller received, which costs the same
-//!   whichever library it is given to). Dropping the stored response — the header section
-//!   included, which a caller would otherwise have dropped itself — is inside the timed
-//!   section, like the peer's drop of its policy.
+//!   whichever library it is given to). On both sides what a routine returns is dropped
+//!   after the timed section: a cache keeps what it stored, and the peer's policy is what
+//!   its users keep. Those drops are timed on their own as `teardown/*`.
 //! - `hcache/store+decide`: the same through the borrowing `store`, which copies the header
 //!   section (one reference-count increment per field value, plus the map's allocations),
 //!   as the peer's `new` does.
@@ -159,7 +159,8 @@ fn decision(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(3))
         .sample_size(50);
 
-    // What a routine returns is dropped after the timed section (`BATCH`): a cache keeps what it stored. `teardown/*` times those drops.
+    // What a routine returns is dropped after the timed section (`iter_batched`), on both
+    // sides: a cache keeps what it stored. `teardown/*` times those drops.
     g.bench_function("hcache/parse+decide", |b| {
         b.iter_batched(
             || res.clone(),

@@ -2,6 +2,8 @@
 //! re-encoded on the way: header maps (repeated field lines, values that are not UTF-8),
 //! bodies and extensions move across as they are.
 
+use std::time::Duration;
+
 use http::Extensions;
 use reqwest::{Body, ResponseBuilderExt, Url};
 
@@ -18,18 +20,37 @@ pub(crate) fn is_representable(req: &reqwest::Request) -> bool {
     http::Uri::try_from(req.url().as_str()).is_ok()
 }
 
+/// What reqwest knew of the caller's request that its `http` form does not carry cheaply:
+/// the parsed URL (parsing it again from the `http::Uri` costs more than the rest of a
+/// round of conversions) and the per-request timeout.
+#[derive(Debug, Clone)]
+pub(crate) struct Target {
+    url: Url,
+    uri: http::Uri,
+    timeout: Option<Duration>,
+}
+
+impl Target {
+    /// The caller's URL: a response served from the cache reports it.
+    pub(crate) fn url(&self) -> &Url {
+        &self.url
+    }
+}
+
 /// The caller's request as the engine sees it. Its extensions hold reqwest's own (its
 /// per-request timeout) and a copy of the middleware chain's, which carry hcache's
 /// per-request markers (`CacheMode`, `CacheKey`, `StaleIfErrorWindow`).
 pub(crate) fn to_http_request(
     req: reqwest::Request,
     middleware_extensions: &Extensions,
-) -> Result<http::Request<Body>, reqwest::Error> {
+) -> Result<(http::Request<Body>, Target), reqwest::Error> {
+    let (url, timeout) = (req.url().clone(), req.timeout().copied());
     let mut request = http::Request::try_from(req)?;
     request
         .extensions_mut()
         .extend(middleware_extensions.clone());
-    Ok(request)
+    let uri = request.uri().clone();
+    Ok((request, Target { url, uri, timeout }))
 }
 
 /// The engine's request, back in reqwest's form for the rest of the chain.
@@ -37,6 +58,26 @@ pub(crate) fn to_reqwest_request(
     req: http::Request<Body>,
 ) -> Result<reqwest::Request, reqwest::Error> {
     reqwest::Request::try_from(req)
+}
+
+/// The engine's request to `target`, back in reqwest's form, reusing the target's parsed URL
+/// when the engine kept the caller's URI (it always does today; a request to another URI
+/// is converted in full). The extensions are not carried over: reqwest reads only its
+/// timeout from them, which `target` holds, and the chain's own travel beside the request.
+pub(crate) fn to_reqwest_request_for(
+    req: http::Request<Body>,
+    target: &Target,
+) -> Result<reqwest::Request, reqwest::Error> {
+    if req.uri() != &target.uri {
+        return to_reqwest_request(req);
+    }
+    let (parts, body) = req.into_parts();
+    let mut out = reqwest::Request::new(parts.method, target.url.clone());
+    *out.headers_mut() = parts.headers;
+    *out.version_mut() = parts.version;
+    *out.body_mut() = Some(body);
+    *out.timeout_mut() = target.timeout;
+    Ok(out)
 }
 
 /// An origin response for the engine; its body keeps streaming from the connection.
@@ -58,9 +99,12 @@ pub(crate) fn to_reqwest_response(
         .remove::<OriginUrl>()
         .map_or(request_url, |u| u.0);
     // reqwest reads a response's URL from an extension only its response builder can set.
+    // The response's own extensions (usually none) join the carrier's, not the other way
+    // round: that saves building a second map.
     if let Ok(carrier) = http::Response::builder().url(url).body(()) {
-        res.extensions_mut()
-            .extend(carrier.into_parts().0.extensions);
+        let mut extensions = carrier.into_parts().0.extensions;
+        extensions.extend(std::mem::take(res.extensions_mut()));
+        *res.extensions_mut() = extensions;
     }
     reqwest::Response::from(res.map(Body::wrap))
 }
@@ -89,7 +133,8 @@ mod tests {
         let mut ext = Extensions::new();
         ext.insert(CacheMode::NoStore);
 
-        let http_req = to_http_request(req, &ext).expect("convertible");
+        let (http_req, target) = to_http_request(req, &ext).expect("convertible");
+        assert_eq!(target.url().as_str(), "http://127.0.0.1:1/a?b=c");
         assert_eq!(http_req.uri(), "http://127.0.0.1:1/a?b=c");
         assert_eq!(http_req.extensions().get(), Some(&CacheMode::NoStore));
         let multi: Vec<_> = http_req.headers().get_all("x-multi").iter().collect();
@@ -103,6 +148,42 @@ mod tests {
         );
         assert_eq!(back.headers().get_all("x-multi").iter().count(), 2);
         assert_eq!(back.timeout(), Some(&std::time::Duration::from_secs(7)));
+    }
+
+    #[test]
+    fn request_to_its_target_reuses_the_url_and_keeps_the_head() {
+        let mut req = request("http://user:pw@127.0.0.1:1/a%20b?q={y}");
+        req.headers_mut()
+            .append("x-multi", HeaderValue::from_static("one"));
+        req.headers_mut()
+            .append("x-multi", HeaderValue::from_static("two"));
+        *req.timeout_mut() = Some(std::time::Duration::from_secs(7));
+        *req.version_mut() = http::Version::HTTP_11;
+        *req.body_mut() = Some(Body::from("payload"));
+        let (http_req, target) = to_http_request(req, &Extensions::new()).expect("convertible");
+
+        let back = to_reqwest_request_for(http_req, &target).expect("convertible");
+        assert_eq!(back.url(), target.url());
+        assert_eq!(
+            back.url().as_str(),
+            "http://user:pw@127.0.0.1:1/a%20b?q={y}"
+        );
+        assert_eq!(back.headers().get_all("x-multi").iter().count(), 2);
+        assert_eq!(back.timeout(), Some(&std::time::Duration::from_secs(7)));
+        assert_eq!(back.version(), http::Version::HTTP_11);
+        let body = back.body().and_then(Body::as_bytes);
+        assert_eq!(body, Some(b"payload".as_slice()));
+    }
+
+    #[test]
+    fn request_to_another_uri_is_converted_in_full() {
+        let (_, target) =
+            to_http_request(request("http://127.0.0.1:1/a"), &Extensions::new()).expect("ok");
+        let other = http::Request::get("http://127.0.0.1:1/b")
+            .body(Body::default())
+            .expect("request");
+        let back = to_reqwest_request_for(other, &target).expect("convertible");
+        assert_eq!(back.url().as_str(), "http://127.0.0.1:1/b");
     }
 
     #[test]

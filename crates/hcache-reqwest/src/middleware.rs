@@ -130,11 +130,10 @@ impl<S: CacheStore> Middleware for Cache<S> {
             tracing::debug!(url = %req.url(), "hcache: URL is not an http::Uri; passing through");
             return next.run(req, extensions).await;
         }
-        let url = req.url().clone();
-        let request = convert::to_http_request(req, extensions)?;
-        let upstream = NextUpstream::new(next, extensions);
+        let (request, target) = convert::to_http_request(req, extensions)?;
+        let upstream = NextUpstream::new(next, &target, extensions);
         match self.engine.handle(request, &upstream).await {
-            Ok(response) => Ok(convert::to_reqwest_response(response, url)),
+            Ok(response) => Ok(convert::to_reqwest_response(response, target.url().clone())),
             Err(e) => Err(error::from_engine(e)),
         }
     }

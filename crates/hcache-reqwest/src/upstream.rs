@@ -8,7 +8,7 @@ use reqwest_middleware::{Error, Next};
 
 use hcache_core::Upstream;
 
-use crate::convert;
+use crate::convert::{self, Target};
 
 /// The rest of the chain for one call of the middleware, with the caller's extensions.
 ///
@@ -17,13 +17,15 @@ use crate::convert;
 /// lends `&self`: the extensions are lent to the send in progress and handed back after it.
 pub(crate) struct NextUpstream<'a> {
     next: Next<'a>,
+    target: &'a Target,
     extensions: Mutex<Option<&'a mut Extensions>>,
 }
 
 impl<'a> NextUpstream<'a> {
-    pub(crate) fn new(next: Next<'a>, extensions: &'a mut Extensions) -> Self {
+    pub(crate) fn new(next: Next<'a>, target: &'a Target, extensions: &'a mut Extensions) -> Self {
         NextUpstream {
             next,
+            target,
             extensions: Mutex::new(Some(extensions)),
         }
     }
@@ -47,7 +49,7 @@ impl Upstream<Body> for NextUpstream<'_> {
             Some(_) => Extensions::new(),
             None => request.extensions().clone(),
         };
-        let sent = match convert::to_reqwest_request(request) {
+        let sent = match convert::to_reqwest_request_for(request, self.target) {
             Ok(req) => {
                 let extensions = lent.as_deref_mut().unwrap_or(&mut spare);
                 self.next.clone().run(req, extensions).await

@@ -7,6 +7,11 @@
 //! - `engine/hit_64_tasks_1000_keys`: 64 tasks on a 2-worker multi-thread runtime, each making
 //!   hits over 1,000 warm keys; reported as hits per second.
 //!
+//! - `engine/no_store_miss_1k_memory`: the same GET answered `cache-control: no-store` by
+//!   the in-process origin: looked up, forwarded, not stored, body read to the end. Against
+//!   `engine/floor_no_store_direct`, the same request sent to that origin without the engine:
+//!   the difference is the engine's CPU cost on a miss.
+//!
 //! After the runs, `main` checks with `Engine::stats` that every measured request was a hit and
 //! that the origin was called exactly once per key (the fills).
 //!
@@ -27,6 +32,7 @@ use hcache_store_memory::MemoryStore;
 use http::header::{ACCEPT, ACCEPT_ENCODING, HOST, USER_AGENT};
 use http::{HeaderValue, Request, Response, Uri};
 use http_body_util::{BodyExt, Full};
+use tokio::runtime::Runtime;
 
 const BODY_LEN: usize = 1024;
 const KEYS: usize = 1_000;
@@ -34,10 +40,21 @@ const TASKS: usize = 64;
 /// Hits each task makes per measured iteration of the 64-task benchmark.
 const HITS_PER_TASK: u64 = 16;
 
-/// The origin: a fixed 1 KiB response, fresh for an hour. Counts its calls.
+/// The origin: a fixed 1 KiB response, fresh for an hour unless built with
+/// [`Origin::no_store`]. Counts its calls.
 #[derive(Default)]
 struct Origin {
     calls: AtomicU64,
+    no_store: bool,
+}
+
+impl Origin {
+    fn no_store() -> Self {
+        Origin {
+            calls: AtomicU64::new(0),
+            no_store: true,
+        }
+    }
 }
 
 fn body() -> &'static Bytes {
@@ -55,7 +72,14 @@ impl Upstream<()> for Origin {
     ) -> impl Future<Output = Result<Response<Full<Bytes>>, Infallible>> + Send {
         self.calls.fetch_add(1, Relaxed);
         let res = Response::builder()
-            .header("cache-control", "max-age=3600")
+            .header(
+                "cache-control",
+                if self.no_store {
+                    "no-store"
+                } else {
+                    "max-age=3600"
+                },
+            )
             .header("content-type", "application/octet-stream")
             .header("content-length", BODY_LEN)
             .header("etag", "\"v1\"")
@@ -95,13 +119,12 @@ fn uris() -> Vec<Uri> {
 }
 
 /// One request through the engine, its body read to the end; returns the body length.
-async fn hit(engine: &Engine<MemoryStore>, origin: &Origin, uri: &Uri) -> usize {
+async fn fetch(engine: &Engine<MemoryStore>, origin: &Origin, uri: &Uri) -> usize {
     let res = engine
         .handle(request(uri), origin)
         .await
         .expect("no upstream error");
-    let body = res.into_body().collect().await.expect("body").to_bytes();
-    body.len()
+    read(res).await
 }
 
 fn engine() -> Engine<MemoryStore> {
@@ -128,14 +151,38 @@ fn check(name: &str, engine: &Engine<MemoryStore>, origin: &Origin, fills: u64) 
     );
 }
 
-fn hit_1k(c: &mut Criterion) {
+/// Times `iters` requests made one after another on `rt`.
+fn serial<F: Future>(rt: &Runtime, iters: u64, mut one: impl FnMut() -> F) -> Duration {
+    rt.block_on(async {
+        let start = Instant::now();
+        for _ in 0..iters {
+            black_box(one().await);
+        }
+        start.elapsed()
+    })
+}
+
+/// A request's body, read to the end; returns its length.
+async fn read(res: Response<impl http_body::Body<Error: std::fmt::Debug>>) -> usize {
+    res.into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes()
+        .len()
+}
+
+fn hit_1k_and_no_store_miss(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
     let (engine, origin) = (engine(), Origin::default());
     let uri: Uri = "https://example.com/assets/app.js?v=3".parse().unwrap();
     // Fill.
-    assert_eq!(rt.block_on(hit(&engine, &origin, &uri)), BODY_LEN);
+    assert_eq!(rt.block_on(fetch(&engine, &origin, &uri)), BODY_LEN);
+    let (miss_engine, no_store) = (self::engine(), Origin::no_store());
+    let miss_uri: Uri = "https://example.com/api/now?v=3".parse().unwrap();
+    let direct = Origin::no_store();
 
     let mut g = c.benchmark_group("engine");
     g.warm_up_time(Duration::from_secs(1))
@@ -143,21 +190,46 @@ fn hit_1k(c: &mut Criterion) {
         .sample_size(50)
         .throughput(Throughput::Elements(1));
     g.bench_function("hit_1k_memory", |b| {
-        b.iter_custom(|iters| {
-            rt.block_on(async {
-                let start = Instant::now();
-                for _ in 0..iters {
-                    black_box(hit(&engine, &origin, black_box(&uri)).await);
-                }
-                start.elapsed()
-            })
-        })
+        b.iter_custom(|iters| serial(&rt, iters, || fetch(&engine, &origin, black_box(&uri))))
     });
     g.bench_function("floor_request_build", |b| {
         b.iter(|| request(black_box(&uri)))
     });
+    g.bench_function("no_store_miss_1k_memory", |b| {
+        b.iter_custom(|iters| {
+            serial(&rt, iters, || {
+                fetch(&miss_engine, &no_store, black_box(&miss_uri))
+            })
+        })
+    });
+    g.bench_function("floor_no_store_direct", |b| {
+        b.iter_custom(|iters| {
+            serial(&rt, iters, || async {
+                read(
+                    direct
+                        .send(request(black_box(&miss_uri)))
+                        .await
+                        .expect("infallible"),
+                )
+                .await
+            })
+        })
+    });
     g.finish();
     check("engine/hit_1k_memory", &engine, &origin, 1);
+    let s = miss_engine.stats();
+    assert_eq!(
+        s.engine.requests,
+        no_store.calls.load(Relaxed),
+        "every request forwarded"
+    );
+    assert_eq!(s.engine.misses, s.engine.requests, "every request a miss");
+    assert_eq!(s.engine.stored, 0, "nothing stored");
+    assert_eq!(s.store.entries, 0, "store empty");
+    println!(
+        "engine/no_store_miss_1k_memory: {} requests, {} misses, 0 stored",
+        s.engine.requests, s.engine.misses
+    );
 }
 
 fn hit_64_tasks(c: &mut Criterion) {
@@ -171,7 +243,7 @@ fn hit_64_tasks(c: &mut Criterion) {
     // Fill every key once.
     rt.block_on(async {
         for u in uris.iter() {
-            assert_eq!(hit(&engine, &origin, u).await, BODY_LEN);
+            assert_eq!(fetch(&engine, &origin, u).await, BODY_LEN);
         }
     });
     assert_eq!(engine.stats().store.entries, KEYS as u64);
@@ -193,7 +265,7 @@ fn hit_64_tasks(c: &mut Criterion) {
                             // coprime to 1,000, so tasks spread over all keys and shards.
                             let mut k = t * (KEYS / TASKS);
                             for _ in 0..iters * HITS_PER_TASK {
-                                black_box(hit(&engine, &origin, &uris[k]).await);
+                                black_box(fetch(&engine, &origin, &uris[k]).await);
                                 k = (k + 7) % KEYS;
                             }
                         })
@@ -217,7 +289,7 @@ fn hit_64_tasks(c: &mut Criterion) {
 
 fn main() {
     let mut c = Criterion::default().configure_from_args();
-    hit_1k(&mut c);
+    hit_1k_and_no_store_miss(&mut c);
     hit_64_tasks(&mut c);
     c.final_summary();
 }

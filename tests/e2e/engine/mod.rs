@@ -9,6 +9,7 @@ mod cache_status;
 mod concurrency;
 mod conditional;
 mod fields;
+mod freshen;
 mod overrides;
 mod post;
 #[cfg(target_os = "linux")]

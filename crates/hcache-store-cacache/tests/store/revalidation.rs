@@ -6,7 +6,6 @@
 use std::convert::Infallible;
 use std::future::{Future, ready};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
 
 use bytes::Bytes;
 use hcache_core::{Engine, Upstream};
@@ -55,18 +54,6 @@ async fn fetch(engine: &Engine<hcache_store_cacache::CacacheStore>, origin: &Rev
     );
 }
 
-async fn lookup_micros(engine: &Engine<hcache_store_cacache::CacacheStore>) -> f64 {
-    use hcache_core::CacheStore;
-    let key = hcache_core::CacheKey::new("GET http://example.com/r");
-    let store = engine.store();
-    let start = Instant::now();
-    for _ in 0..200 {
-        let v = store.get(&key).await.unwrap();
-        assert_eq!(v.len(), 1);
-    }
-    start.elapsed().as_secs_f64() * 1e6 / 200.0
-}
-
 #[tokio::test]
 async fn two_thousand_revalidations_leave_the_directory_flat() {
     let dir = TempDir::new().unwrap();
@@ -74,12 +61,10 @@ async fn two_thousand_revalidations_leave_the_directory_flat() {
     let origin = Revalidating::default();
     fetch(&engine, &origin).await;
     let before = usage(dir.path());
-    let t0 = lookup_micros(&engine).await;
     for _ in 0..2000 {
         fetch(&engine, &origin).await;
     }
     let after = usage(dir.path());
-    let t1 = lookup_micros(&engine).await;
     assert_eq!(
         origin.full.load(Ordering::Relaxed),
         1,
@@ -87,7 +72,7 @@ async fn two_thousand_revalidations_leave_the_directory_flat() {
     );
     assert_eq!(origin.not_modified.load(Ordering::Relaxed), 2000);
     println!(
-        "after 2,000 revalidations: {} -> {} bytes, {} -> {} files; lookup {t0:.1} -> {t1:.1} µs",
+        "after 2,000 revalidations: {} -> {} bytes, {} -> {} files",
         before.0, after.0, before.1, after.1
     );
     assert_eq!(after.1, before.1, "no file added");
@@ -99,9 +84,4 @@ async fn two_thousand_revalidations_leave_the_directory_flat() {
         after.0
     );
     assert_eq!(content_files(dir.path()).len(), 1);
-    // Lookup time does not grow with the number of updates (generous bound: timing noise).
-    assert!(
-        t1 < t0 * 3.0 + 20.0,
-        "lookup went from {t0:.1} to {t1:.1} µs"
-    );
 }
