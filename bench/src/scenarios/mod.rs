@@ -8,8 +8,10 @@ mod throughput;
 
 use std::time::Instant;
 
+use core_affinity::CoreId;
 use reqwest::Url;
 use serde_json::{Value, json};
+use tokio::runtime::Runtime;
 
 use crate::clients::{BoxError, Client, Config, Got};
 use crate::origin::{Origin, SMALL};
@@ -103,29 +105,17 @@ pub(crate) fn run(s: &Settings, only: &[String], report: &mut Report) -> Result<
         cpu = None;
     }
     report.pinned_cpu = cpu.map(|c| c.id);
-    let pinned = |report: &mut Report, scenario: Scenario| -> Result<(), BoxError> {
-        crate::pin::run_on(cpu, |_| {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()?;
-            match scenario {
-                Scenario::Hit => runtime.block_on(hit::run(s, &origin, report)),
-                Scenario::Revalidation => runtime.block_on(revalidation::run(s, &origin, report)),
-                Scenario::NoStore => runtime.block_on(no_store::run(s, &origin, report)),
-            }
-        })
-    };
     if wanted("hit") {
-        pinned(report, Scenario::Hit)?;
+        pinned(cpu, |rt| rt.block_on(hit::run(s, &origin, report)))?;
     }
     if wanted("throughput") {
         throughput::run(s, &origin, report)?;
     }
     if wanted("revalidation") {
-        pinned(report, Scenario::Revalidation)?;
+        pinned(cpu, |rt| rt.block_on(revalidation::run(s, &origin, report)))?;
     }
     if wanted("no-store") {
-        pinned(report, Scenario::NoStore)?;
+        pinned(cpu, |rt| rt.block_on(no_store::run(s, &origin, report)))?;
     }
     if wanted("big") {
         big::run(s, report)?;
@@ -133,12 +123,17 @@ pub(crate) fn run(s: &Settings, only: &[String], report: &mut Report) -> Result<
     Ok(())
 }
 
-/// The latency scenarios.
-#[derive(Clone, Copy)]
-enum Scenario {
-    Hit,
-    Revalidation,
-    NoStore,
+/// Runs a latency scenario on a current-thread runtime of its own, on a thread pinned to `cpu`.
+fn pinned(
+    cpu: Option<CoreId>,
+    scenario: impl FnOnce(&Runtime) -> Result<(), BoxError> + Send,
+) -> Result<(), BoxError> {
+    crate::pin::run_on(cpu, |_| {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        scenario(&runtime)
+    })
 }
 
 /// One configuration in a latency scenario: its client, the URL it asks for and how.

@@ -31,9 +31,9 @@ pub(crate) struct Target {
 }
 
 impl Target {
-    /// The caller's URL: a response served from the cache reports it.
-    pub(crate) fn url(&self) -> &Url {
-        &self.url
+    /// The caller's URL, which a response served from the cache reports.
+    pub(crate) fn into_url(self) -> Url {
+        self.url
     }
 }
 
@@ -134,7 +134,7 @@ mod tests {
         ext.insert(CacheMode::NoStore);
 
         let (http_req, target) = to_http_request(req, &ext).expect("convertible");
-        assert_eq!(target.url().as_str(), "http://127.0.0.1:1/a?b=c");
+        assert_eq!(target.url.as_str(), "http://127.0.0.1:1/a?b=c");
         assert_eq!(http_req.uri(), "http://127.0.0.1:1/a?b=c");
         assert_eq!(http_req.extensions().get(), Some(&CacheMode::NoStore));
         let multi: Vec<_> = http_req.headers().get_all("x-multi").iter().collect();
@@ -163,7 +163,7 @@ mod tests {
         let (http_req, target) = to_http_request(req, &Extensions::new()).expect("convertible");
 
         let back = to_reqwest_request_for(http_req, &target).expect("convertible");
-        assert_eq!(back.url(), target.url());
+        assert_eq!(back.url(), &target.url);
         assert_eq!(
             back.url().as_str(),
             "http://user:pw@127.0.0.1:1/a%20b?q={y}"

@@ -131,9 +131,12 @@ impl<S: CacheStore> Middleware for Cache<S> {
             return next.run(req, extensions).await;
         }
         let (request, target) = convert::to_http_request(req, extensions)?;
-        let upstream = NextUpstream::new(next, &target, extensions);
-        match self.engine.handle(request, &upstream).await {
-            Ok(response) => Ok(convert::to_reqwest_response(response, target.url().clone())),
+        let handled = {
+            let upstream = NextUpstream::new(next, &target, extensions);
+            self.engine.handle(request, &upstream).await
+        };
+        match handled {
+            Ok(response) => Ok(convert::to_reqwest_response(response, target.into_url())),
             Err(e) => Err(error::from_engine(e)),
         }
     }

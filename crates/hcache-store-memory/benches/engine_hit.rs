@@ -1,19 +1,20 @@
-//! The engine's hit path over the memory store, with no network: an in-process origin answers
-//! a fixed 1 KiB `200` with `cache-control: max-age=3600`, and is only asked to fill the cache.
+//! The engine over the memory store, with no network: an in-process origin answers a fixed
+//! 1 KiB `200` with `cache-control: max-age=3600` (only asked to fill the cache), or with
+//! `no-store`.
 //!
 //! - `engine/hit_1k_memory`: one browser-like GET (4 fields) built, handed to
 //!   `Engine::handle` for a warm key, and its body read to the end, on a current-thread
 //!   runtime. The request build alone is `engine/floor_request_build`.
+//! - `engine/no_store_miss_1k_memory`: the same GET answered `no-store`: looked up,
+//!   forwarded, not stored, body read to the end. Against `engine/floor_no_store_direct`, the
+//!   same request sent to that origin without the engine: the difference is the engine's CPU
+//!   cost on a miss.
 //! - `engine/hit_64_tasks_1000_keys`: 64 tasks on a 2-worker multi-thread runtime, each making
 //!   hits over 1,000 warm keys; reported as hits per second.
 //!
-//! - `engine/no_store_miss_1k_memory`: the same GET answered `cache-control: no-store` by
-//!   the in-process origin: looked up, forwarded, not stored, body read to the end. Against
-//!   `engine/floor_no_store_direct`, the same request sent to that origin without the engine:
-//!   the difference is the engine's CPU cost on a miss.
-//!
-//! After the runs, `main` checks with `Engine::stats` that every measured request was a hit and
-//! that the origin was called exactly once per key (the fills).
+//! After the runs, `main` checks with `Engine::stats` that every measured hit was a hit, that
+//! the origin was called exactly once per key (the fills), and that every no-store request was
+//! forwarded and nothing of it stored.
 //!
 //! Run with `cargo bench -p hcache-store-memory --bench engine_hit`; add `-- --test` for a
 //! quick smoke run that checks each benchmark once.
