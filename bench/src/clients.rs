@@ -119,6 +119,8 @@ pub(crate) struct Client {
     kind: Kind,
     /// The disk store's directory, removed when the last clone is dropped.
     dir: Option<Arc<TempDir>>,
+    /// hcache's disk store (shared with the cache), to flush before measuring its directory.
+    store: Option<CacacheStore>,
 }
 
 #[derive(Clone)]
@@ -179,6 +181,12 @@ impl Client {
         let dir = config.on_disk().then(temp_dir).transpose()?;
         let path = dir.as_ref().map(|d| d.path().to_path_buf());
         let path = || path.clone().ok_or("no directory");
+        let mut store = None;
+        let mut hcache_disk = || -> Result<CacacheStore, BoxError> {
+            let s = disk(&path()?)?;
+            store = Some(s.clone());
+            Ok(s)
+        };
         let kind = match config {
             Config::Reqwest => Kind::Plain(plain()?),
             Config::Reqwest012 => Kind::Plain012(plain012()?),
@@ -186,10 +194,10 @@ impl Client {
                 Kind::Middleware(reqwest_middleware::ClientBuilder::new(plain()?).build())
             }
             Config::Memory => hcache(Arc::new(Cache::new(memory())))?,
-            Config::Cacache => hcache(Arc::new(Cache::new(disk(&path()?)?)))?,
+            Config::Cacache => hcache(Arc::new(Cache::new(hcache_disk()?)))?,
             Config::Tiered => hcache(Arc::new(Cache::new(TieredStore::new(
                 memory(),
-                disk(&path()?)?,
+                hcache_disk()?,
             ))))?,
             Config::PeerMoka => peer(Arc::new(peer::Cache(peer::HttpCache {
                 mode: peer::CacheMode::Default,
@@ -203,12 +211,21 @@ impl Client {
                 options: peer::HttpCacheOptions::default(),
             })))?,
         };
-        Ok(Client { kind, dir })
+        Ok(Client { kind, dir, store })
     }
 
     /// The disk store's directory, if the configuration has one.
     pub(crate) fn dir(&self) -> Option<&Path> {
         self.dir.as_deref().map(TempDir::path)
+    }
+
+    /// Writes what hcache's disk store holds back (metadata updates written behind), so that
+    /// its directory shows everything the requests so far stored.
+    pub(crate) fn flush(&self) -> Result<(), BoxError> {
+        if let Some(s) = &self.store {
+            s.flush()?;
+        }
+        Ok(())
     }
 
     /// Sends a GET of `url` (with `If-None-Match: "v1"` when `conditional`) and reads the

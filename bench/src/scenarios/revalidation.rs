@@ -146,7 +146,8 @@ async fn long(s: &Settings, origin: &Origin, report: &mut Report) -> Result<(), 
             "Each cache stores one `no-cache` response, then revalidates it {} times (304 \
              each time), the caches taking turns by blocks of {BLOCK}. First and last: medians of the first and the last {window} \
              revalidations. Disk: the store directory's allocated size (`du`) after the \
-             first response was stored and after the last revalidation.",
+             first response was stored and after the last revalidation (hcache's metadata \
+             updates written behind flushed first).",
             s.repeats
         ),
         &[
@@ -163,6 +164,7 @@ async fn long(s: &Settings, origin: &Origin, report: &mut Report) -> Result<(), 
         expect_sent(origin, p, 1, s.repeats as u64)?;
         let first = samples[i].slice(0, window).median();
         let last = samples[i].slice(s.repeats - window, s.repeats).median();
+        p.client.flush()?;
         let after = p.client.dir().map(du).transpose()?;
         let slug = p.config.slug();
         report.metric(format!("revalidate_long.first_ns.{slug}"), first);

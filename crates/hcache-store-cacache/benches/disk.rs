@@ -5,6 +5,11 @@
 //!   end, on a current-thread runtime — entry file read and decoded, body read and verified.
 //! - `disk/hit_1k_alternating_2_keys`: the same over two keys in turn, so that every hit also
 //!   marks its entry used on disk (the LRU order that survives restarts).
+//! - `disk/revalidate_1k`: a GET of a key stored `max-age=0`, so that each one is a 304
+//!   revalidation through the engine (lookup, conditional request, stored head freshened,
+//!   stored body read) with the update written behind, the store's default;
+//!   `disk/revalidate_1k_write_through` the same with `write_behind(false)`, each update
+//!   rewriting the entry file before it returns.
 //! - `disk/lookup/after_0_revalidations` and `disk/lookup/after_2000_revalidations`: one
 //!   `CacheStore::get` of an entry freshly stored, and of one revalidated (304) 2,000 times
 //!   through the engine: lookup time does not grow with updates.
@@ -188,6 +193,8 @@ fn lookups(c: &mut Criterion, rt: &tokio::runtime::Runtime) {
             assert_eq!(fetch(&engine, &origin, &revalidated).await, BODY_LEN);
         }
     });
+    // Metadata updates are written behind: measure once they are on disk.
+    engine.store().flush().expect("flush");
     let after = usage(dir.path());
     assert_eq!(origin.full.load(Relaxed), 2, "304s only after the fills");
     println!(
@@ -220,6 +227,47 @@ fn lookups(c: &mut Criterion, rt: &tokio::runtime::Runtime) {
     g.finish();
 }
 
+/// A 304 revalidation through the engine (lookup, conditional request, 304 merged into the
+/// stored head, the head replaced, the stored body read), with the update written behind (the
+/// default) and written before `update` returns.
+fn revalidate_1k(c: &mut Criterion, rt: &tokio::runtime::Runtime) {
+    let mut g = c.benchmark_group("disk");
+    g.warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+        .sample_size(50)
+        .throughput(Throughput::Elements(1));
+    for (name, write_behind) in [
+        ("revalidate_1k", true),
+        ("revalidate_1k_write_through", false),
+    ] {
+        let dir = tempfile::TempDir::new().expect("temp dir");
+        let options = CacacheOptions::default().write_behind(write_behind);
+        let engine = Engine::new(CacacheStore::open(dir.path(), options).expect("open"));
+        let origin = Origin {
+            max_age: 0,
+            full: AtomicU64::new(0),
+        };
+        let uri: Uri = "https://example.com/revalidated".parse().unwrap();
+        assert_eq!(rt.block_on(fetch(&engine, &origin, &uri)), BODY_LEN);
+        g.bench_function(name, |b| {
+            b.iter_custom(|iters| {
+                rt.block_on(async {
+                    let start = Instant::now();
+                    for _ in 0..iters {
+                        black_box(fetch(&engine, &origin, black_box(&uri)).await);
+                    }
+                    start.elapsed()
+                })
+            })
+        });
+        let s = engine.stats();
+        assert_eq!(origin.full.load(Relaxed), 1, "{name}: 304s only after the fill");
+        assert_eq!(s.engine.not_modified, s.engine.requests - 1, "{name}");
+        engine.store().flush().expect("flush");
+    }
+    g.finish();
+}
+
 fn main() {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -227,6 +275,7 @@ fn main() {
         .unwrap();
     let mut c = Criterion::default().configure_from_args();
     hit_1k(&mut c, &rt);
+    revalidate_1k(&mut c, &rt);
     lookups(&mut c, &rt);
     c.final_summary();
 }

@@ -38,6 +38,7 @@ use crate::entry::{EntryFile, Listed};
 use crate::index::{Index, Info, KeyHash};
 use crate::lock::{Guard, Locks};
 use crate::options::CacacheOptions;
+use crate::writeback::{Pending, WriteBehind};
 
 /// Bytes before the body in every content file: a magic and the variant id.
 pub(crate) const PREFIX_LEN: u64 = 12;
@@ -98,6 +99,8 @@ pub(crate) struct Disk {
     seed: std::hash::RandomState,
     /// Bodies no entry names any more, deleted after the removal delay (oldest first).
     trash: Mutex<VecDeque<(Instant, String)>>,
+    /// Metadata updates not yet written (see `writeback`).
+    pub(crate) behind: Arc<WriteBehind>,
 }
 
 /// What a read of an entry file found.
@@ -120,6 +123,7 @@ impl Disk {
             counter: AtomicU64::new(0),
             seed: std::hash::RandomState::new(),
             trash: Mutex::default(),
+            behind: Arc::default(),
         }
     }
 
@@ -323,6 +327,10 @@ impl Disk {
         // Marking the most recently used entry used again would not change the order: save
         // the system call (repeated hits on one entry are common).
         let touch = (!self.index().is_newest(&kh)).then_some(stamp);
+        // Heads freshened in this process and not written yet replace those read. Taken
+        // before the file is read: a head leaves the overlay only once the file holding it
+        // is in place, so one missing here is in the file read below.
+        let overlay = self.behind.overlay(&kh).unwrap_or_default();
         let (entry, file_len) = match self.load(&kh, touch)? {
             Loaded::Found(e, len) if e.key == key.as_str() => (e, len),
             Loaded::Found(..) => return Ok(Vec::new()), // another key with the same hash
@@ -340,12 +348,15 @@ impl Disk {
         let mut out = Vec::with_capacity(entry.variants.len());
         let mut bad = Vec::new();
         for v in &entry.variants {
-            let head = decode_stored(&v.head, &self.opts.cache_options);
+            let head = match overlay.iter().find(|(id, _)| *id == v.id) {
+                Some((_, newer)) => Ok(newer.clone()),
+                None => decode_stored(&v.head, &self.opts.cache_options).map(Arc::new),
+            };
             let sri = Integrity::from_str(&v.integrity);
             match (head, sri) {
-                (Ok(head), Ok(sri)) => out.push(Variant {
+                (Ok(response), Ok(sri)) => out.push(Variant {
                     id: VariantId(v.id),
-                    response: Arc::new(head),
+                    response,
                     body: BodyRef::new(sri, v.body_len, v.id),
                 }),
                 _ => bad.push(v.id),
@@ -416,28 +427,63 @@ impl Disk {
         Ok(())
     }
 
-    /// Rewrites one variant's head in place; the body is untouched.
+    /// Replaces one variant's head; the body is untouched. With write-behind (the default)
+    /// the new head is recorded and written by the store's writer thread (see `writeback`);
+    /// otherwise the entry file is rewritten before this returns.
     pub(crate) fn update(
-        &self,
+        self: &Arc<Self>,
         key: &CacheKey,
         id: VariantId,
-        response: &StoredResponse,
+        response: Arc<StoredResponse>,
     ) -> Result<(), StoreError> {
-        self.sweep();
         let kh = key_hash(key);
-        let guard = self.stripe(&kh);
-        let Some((mut entry, _)) = self.load_for_change(&kh)? else {
-            return Ok(());
-        };
-        let Some(v) = entry.variants.iter_mut().find(|v| v.id == id.0) else {
-            return Ok(());
-        };
-        v.head = encode_stored(response);
         let stamp = self.stamp();
-        let len = self.store(&kh, &entry, stamp)?;
-        self.account(kh, &entry, len, stamp);
+        if self.opts.write_behind {
+            self.index().touch(&kh, stamp);
+            return self
+                .behind
+                .push(self, kh, key.as_str(), id.0, response, stamp);
+        }
+        self.persist(
+            &kh,
+            &Pending {
+                key: key.as_str().to_owned(),
+                heads: vec![(id.0, response, 0)],
+                stamp,
+            },
+        )
+    }
+
+    /// Writes `pending`'s heads into the entry file `kh` (variants it no longer lists, or an
+    /// entry gone or now of another key, are skipped), then evicts if it grew past the limit.
+    pub(crate) fn persist(&self, kh: &KeyHash, pending: &Pending) -> Result<(), StoreError> {
+        self.sweep();
+        let guard = self.stripe(kh);
+        let Some((mut entry, _)) = self.load_for_change(kh)? else {
+            return Ok(());
+        };
+        if entry.key != pending.key {
+            return Ok(());
+        }
+        let mut changed = false;
+        for (id, head, _) in &pending.heads {
+            if let Some(v) = entry.variants.iter_mut().find(|v| v.id == *id) {
+                v.head = encode_stored(head);
+                changed = true;
+            }
+        }
+        if !changed {
+            return Ok(());
+        }
+        // A lookup since the update may have marked the entry used later.
+        let stamp = self
+            .index()
+            .stamp(kh)
+            .map_or(pending.stamp, |s| s.max(pending.stamp));
+        let len = self.store(kh, &entry, stamp)?;
+        self.account(*kh, &entry, len, stamp);
         drop(guard);
-        self.evict(&kh);
+        self.evict(kh);
         Ok(())
     }
 
@@ -507,6 +553,8 @@ impl Disk {
 
     /// Removes every entry and body.
     pub(crate) fn clear(&self) -> Result<(), StoreError> {
+        // A pending head written after the removal would bring its entry back.
+        self.behind.discard();
         for dir in [ENTRIES, CONTENT, "tmp"] {
             match fs::remove_dir_all(self.root.join(dir)) {
                 Ok(()) => {}
@@ -526,6 +574,9 @@ impl Disk {
 
 impl Drop for Disk {
     fn drop(&mut self) {
+        // Not `flush`: this may run on the writer thread itself, holding the last reference.
+        self.behind.write_pending(self);
+        self.behind.close();
         // Nothing in this process can read them any more.
         for (_, integrity) in std::mem::take(&mut *self.trash()) {
             self.remove_content(&integrity);

@@ -41,6 +41,20 @@ impl Index {
         self.variants += info.variants;
     }
 
+    /// Marks `key` used at `stamp` (if known, and if that is later than its last use).
+    pub(crate) fn touch(&mut self, key: &KeyHash, stamp: u64) {
+        if let Some(info) = self.entries.get(key).copied()
+            && info.stamp < stamp
+        {
+            self.set(*key, Info { stamp, ..info });
+        }
+    }
+
+    /// `key`'s last use, if known.
+    pub(crate) fn stamp(&self, key: &KeyHash) -> Option<u64> {
+        self.entries.get(key).map(|i| i.stamp)
+    }
+
     /// Forgets `key` (removed, or found missing); returns what was known.
     pub(crate) fn forget(&mut self, key: &KeyHash) -> Option<Info> {
         let old = self.entries.remove(key)?;
@@ -118,6 +132,13 @@ mod tests {
         assert_eq!(ix.bytes(), 65);
         assert_eq!(ix.forget(&[3; 32]), Some(info(30, 2)));
         assert_eq!(ix.forget(&[3; 32]), None);
+        // An update marks an entry used without changing its size; an older use does not.
+        ix.touch(&[1; 32], 9);
+        ix.touch(&[2; 32], 1);
+        ix.touch(&[7; 32], 9);
+        assert_eq!(ix.oldest_except(&[0; 32]), Some([2; 32]));
+        assert_eq!((ix.stamp(&[1; 32]), ix.stamp(&[2; 32])), (Some(9), Some(4)));
+        assert_eq!((ix.bytes(), ix.stats().entries), (35, 2));
         ix.evicted(2);
         ix.clear();
         let s = ix.stats();

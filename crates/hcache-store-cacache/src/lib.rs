@@ -10,6 +10,7 @@ mod lock;
 mod options;
 mod rt;
 mod scan;
+mod writeback;
 mod writer;
 
 use std::future::{Future, ready};
@@ -52,6 +53,14 @@ impl CacacheStore {
     /// The store's directory.
     pub fn dir(&self) -> &Path {
         &self.disk.root
+    }
+
+    /// Writes the metadata updates still pending (see [`CacacheOptions::write_behind`]) and
+    /// returns once those made before the call are on disk, with the first write that failed
+    /// since the last flush, if any (that update is lost: the entry keeps its previous head).
+    /// Blocks while it runs. Dropping the store writes what is pending too.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.disk.behind.flush(&self.disk)
     }
 
     /// Scans the directory again, as [`CacacheStore::open`] does: picks up entries written
@@ -105,7 +114,7 @@ impl CacheStore for CacacheStore {
         id: VariantId,
         response: Arc<StoredResponse>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send {
-        ready(self.disk.update(key, id, &response))
+        ready(self.disk.update(key, id, response))
     }
 
     fn remove_variant(
@@ -130,7 +139,9 @@ impl CacheStore for CacacheStore {
     }
 
     fn stats(&self) -> StoreStats {
-        self.disk.index().stats()
+        let mut stats = self.disk.index().stats();
+        stats.failed_writes = self.disk.behind.failed();
+        stats
     }
 
     fn max_entry_size(&self) -> Option<u64> {

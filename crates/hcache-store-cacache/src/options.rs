@@ -14,12 +14,13 @@ pub struct CacacheOptions {
     pub(crate) orphan_grace: Duration,
     pub(crate) removal_delay: Duration,
     pub(crate) sync: bool,
+    pub(crate) write_behind: bool,
 }
 
 impl Default for CacacheOptions {
     /// 256 MiB in all, 32 MiB per entry, the default [`CacheOptions`], a 10-minute grace
     /// before unreferenced files are collected, bodies deleted 2 seconds after their variant
-    /// goes, no `fsync`.
+    /// goes, no `fsync`, metadata updates written behind.
     fn default() -> Self {
         CacacheOptions {
             max_bytes: 256 << 20,
@@ -28,6 +29,7 @@ impl Default for CacacheOptions {
             orphan_grace: Duration::from_secs(600),
             removal_delay: Duration::from_secs(2),
             sync: false,
+            write_behind: true,
         }
     }
 }
@@ -80,6 +82,23 @@ impl CacacheOptions {
     /// write saves a disk flush.
     pub fn sync(mut self, sync: bool) -> Self {
         self.sync = sync;
+        self
+    }
+
+    /// Whether a metadata update (a `304` or `HEAD` freshening a stored response) returns
+    /// before its entry file is rewritten, which a thread of the store then does. Default
+    /// `true`.
+    ///
+    /// Rewriting the file crash-safely costs more than the revalidation round trip itself on
+    /// most filesystems, and losing the update costs little: the stored response then looks
+    /// as old as before the `304` and is revalidated once more — the body is never affected.
+    /// Lookups in this process see the update at once; other processes sharing the directory
+    /// see it once it is written, usually within a millisecond. Dropping the store, or
+    /// [`CacacheStore::flush`](crate::CacacheStore::flush), writes what is pending. With
+    /// `false`, [`CacheStore::update`](hcache_core::CacheStore::update) rewrites the file
+    /// before it returns.
+    pub fn write_behind(mut self, write_behind: bool) -> Self {
+        self.write_behind = write_behind;
         self
     }
 

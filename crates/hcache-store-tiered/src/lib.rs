@@ -269,6 +269,7 @@ impl<F: CacheStore, B: CacheStore> CacheStore for TieredStore<F, B> {
     fn stats(&self) -> StoreStats {
         let (front, mut back) = (self.front.stats(), self.back.stats());
         back.evictions += front.evictions;
+        back.failed_writes += front.failed_writes;
         back
     }
 

@@ -115,6 +115,27 @@ pub(crate) async fn fetch<S: CacheStore>(h: &Harness<S>, path: &str) -> (bool, E
     (h.origin.hits() > before, h.engine.stats())
 }
 
+/// After a 304 whose update the disk cannot keep: the update is written behind, so the write
+/// fails once the store flushes it — reported by `flush`, counted as a failed write — and the
+/// entry reads as before, so `path` is validated again (RFC 9111 §4.3.4: a lost freshening
+/// only costs a revalidation, never wrong bytes).
+pub(crate) async fn assert_lost_update(h: &Harness<CacacheStore>, path: &str) {
+    let failed = h.engine.stats().store.failed_writes;
+    assert!(
+        h.engine.store().flush().is_err(),
+        "{path}: the failed write is reported"
+    );
+    assert_eq!(
+        h.engine.stats().store.failed_writes,
+        failed + 1,
+        "{path}: and counted"
+    );
+    assert!(fetch(h, path).await.0, "{path}: validated again");
+    // That 304's update is lost as well, once written.
+    assert!(h.engine.store().flush().is_err(), "{path}: reported again");
+    assert_eq!(h.engine.stats().store.failed_writes, failed + 2);
+}
+
 /// The engine's store error count.
 pub(crate) fn store_errors<S: CacheStore>(h: &Harness<S>) -> u64 {
     h.engine.stats().engine.store_errors

@@ -75,6 +75,10 @@ pub struct StoreStats {
     pub variants: u64,
     /// Variants evicted to honour the store's limits, since it was created.
     pub evictions: u64,
+    /// Writes the store made after the call that asked for them had returned (a metadata
+    /// update written behind, say) and that failed, since it was created: those changes were
+    /// lost. Stores that write before they return report 0.
+    pub failed_writes: u64,
 }
 
 /// A body stream from a store: the chunks of a stored body, or an error if it cannot be read
