@@ -82,10 +82,12 @@ pub enum Decision {
         /// Why serving stale is allowed.
         reason: StaleReason,
         /// The background revalidation request, for `stale-while-revalidate`.
-        revalidate: Option<request::Parts>,
+        revalidate: Option<Box<request::Parts>>,
     },
-    /// Validate a stored response with the origin (§4.3).
-    Validate(Validation),
+    /// Validate a stored response with the origin (§4.3). Boxed, as is the background
+    /// revalidation request of [`Decision::Stale`]: a decision is mostly `Fresh`, and it is
+    /// moved with every request's state, so it stays small.
+    Validate(Box<Validation>),
     /// Send the request as is: nothing stored can be used.
     Forward(ForwardReason),
     /// `only-if-cached` and nothing usable: answer 504 without contacting the origin
@@ -277,7 +279,7 @@ impl CachePolicy {
                     return Decision::Stale {
                         reuse: reuse(),
                         reason: StaleReason::WhileRevalidate,
-                        revalidate: Some(revalidate),
+                        revalidate: Some(Box::new(revalidate)),
                     };
                 }
             }
@@ -286,13 +288,13 @@ impl CachePolicy {
             return Decision::Unsatisfiable;
         }
         let (request, conditional) = self.conditional_request(req, s);
-        Decision::Validate(Validation {
+        Decision::Validate(Box::new(Validation {
             index,
             request,
             conditional,
             reason: forced.unwrap_or(ForwardReason::Stale),
             stale_if_error: self.stale_if_error_allowed(req, s, now),
-        })
+        }))
     }
 
     /// A [`Reuse`] of `stored` (at `index`) as of `now`, for serving it outside

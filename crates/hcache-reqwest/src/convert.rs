@@ -14,12 +14,6 @@ use hcache_core::CacheBody;
 #[derive(Debug, Clone)]
 struct OriginUrl(Url);
 
-/// Whether `req` can be expressed as an `http::Request` (its URL as an `http::Uri`). A
-/// request that cannot is passed through uncached rather than failed.
-pub(crate) fn is_representable(req: &reqwest::Request) -> bool {
-    http::Uri::try_from(req.url().as_str()).is_ok()
-}
-
 /// What reqwest knew of the caller's request that its `http` form does not carry cheaply:
 /// the parsed URL (parsing it again from the `http::Uri` costs more than the rest of a
 /// round of conversions) and the per-request timeout.
@@ -37,20 +31,34 @@ impl Target {
     }
 }
 
-/// The caller's request as the engine sees it. Its extensions hold reqwest's own (its
-/// per-request timeout) and a copy of the middleware chain's, which carry hcache's
-/// per-request markers (`CacheMode`, `CacheKey`, `StaleIfErrorWindow`).
+/// The caller's request as the engine sees it, or the request back when its URL cannot be
+/// expressed as an `http::Uri` (it is then passed through uncached rather than failed). Its
+/// extensions are a copy of the middleware chain's, which carry hcache's per-request markers
+/// (`CacheMode`, `CacheKey`, `StaleIfErrorWindow`); reqwest's own (its per-request timeout)
+/// stay in `Target`.
+///
+/// Built here rather than with reqwest's `TryFrom`, which parses the URL into a `Uri` once
+/// more after the check: the URL is parsed once, and the head moves across untouched.
+#[allow(clippy::result_large_err)] // the `Err` is the caller's request, handed back whole
 pub(crate) fn to_http_request(
-    req: reqwest::Request,
+    mut req: reqwest::Request,
     middleware_extensions: &Extensions,
-) -> Result<(http::Request<Body>, Target), reqwest::Error> {
-    let (url, timeout) = (req.url().clone(), req.timeout().copied());
-    let mut request = http::Request::try_from(req)?;
-    request
-        .extensions_mut()
-        .extend(middleware_extensions.clone());
-    let uri = request.uri().clone();
-    Ok((request, Target { url, uri, timeout }))
+) -> Result<(http::Request<Body>, Target), reqwest::Request> {
+    let Ok(uri) = http::Uri::try_from(req.url().as_str()) else {
+        return Err(req);
+    };
+    let target = Target {
+        url: req.url().clone(),
+        uri: uri.clone(),
+        timeout: req.timeout().copied(),
+    };
+    let mut request = http::Request::new(req.body_mut().take().unwrap_or_default());
+    *request.method_mut() = std::mem::take(req.method_mut());
+    *request.uri_mut() = uri;
+    *request.version_mut() = req.version();
+    *request.headers_mut() = std::mem::take(req.headers_mut());
+    *request.extensions_mut() = middleware_extensions.clone();
+    Ok((request, target))
 }
 
 /// The engine's request, back in reqwest's form for the rest of the chain.
@@ -60,16 +68,19 @@ pub(crate) fn to_reqwest_request(
     reqwest::Request::try_from(req)
 }
 
-/// The engine's request to `target`, back in reqwest's form, reusing the target's parsed URL
-/// when the engine kept the caller's URI (it always does today; a request to another URI
-/// is converted in full). The extensions are not carried over: reqwest reads only its
-/// timeout from them, which `target` holds, and the chain's own travel beside the request.
+/// The engine's request to `target`, back in reqwest's form with the caller's timeout,
+/// reusing the target's parsed URL when the engine kept the caller's URI (it always does
+/// today; a request to another URI is converted in full). The extensions are not carried
+/// over: reqwest reads only its timeout from them, which `target` holds, and the chain's own
+/// travel beside the request.
 pub(crate) fn to_reqwest_request_for(
     req: http::Request<Body>,
     target: &Target,
 ) -> Result<reqwest::Request, reqwest::Error> {
     if req.uri() != &target.uri {
-        return to_reqwest_request(req);
+        let mut out = to_reqwest_request(req)?;
+        *out.timeout_mut() = target.timeout;
+        return Ok(out);
     }
     let (parts, body) = req.into_parts();
     let mut out = reqwest::Request::new(parts.method, target.url.clone());
@@ -133,14 +144,16 @@ mod tests {
         let mut ext = Extensions::new();
         ext.insert(CacheMode::NoStore);
 
-        let (http_req, target) = to_http_request(req, &ext).expect("convertible");
+        let Ok((http_req, target)) = to_http_request(req, &ext) else {
+            panic!("convertible");
+        };
         assert_eq!(target.url.as_str(), "http://127.0.0.1:1/a?b=c");
         assert_eq!(http_req.uri(), "http://127.0.0.1:1/a?b=c");
         assert_eq!(http_req.extensions().get(), Some(&CacheMode::NoStore));
         let multi: Vec<_> = http_req.headers().get_all("x-multi").iter().collect();
         assert_eq!(multi, ["one", "two"]);
 
-        let back = to_reqwest_request(http_req).expect("convertible");
+        let back = to_reqwest_request_for(http_req, &target).expect("convertible");
         assert_eq!(back.url().as_str(), "http://127.0.0.1:1/a?b=c");
         assert_eq!(
             back.headers()["x-opaque"].as_bytes(),
@@ -160,7 +173,9 @@ mod tests {
         *req.timeout_mut() = Some(std::time::Duration::from_secs(7));
         *req.version_mut() = http::Version::HTTP_11;
         *req.body_mut() = Some(Body::from("payload"));
-        let (http_req, target) = to_http_request(req, &Extensions::new()).expect("convertible");
+        let Ok((http_req, target)) = to_http_request(req, &Extensions::new()) else {
+            panic!("convertible");
+        };
 
         let back = to_reqwest_request_for(http_req, &target).expect("convertible");
         assert_eq!(back.url(), &target.url);
@@ -177,25 +192,39 @@ mod tests {
 
     #[test]
     fn request_to_another_uri_is_converted_in_full() {
-        let (_, target) =
-            to_http_request(request("http://127.0.0.1:1/a"), &Extensions::new()).expect("ok");
+        let mut req = request("http://127.0.0.1:1/a");
+        *req.timeout_mut() = Some(std::time::Duration::from_secs(7));
+        let Ok((_, target)) = to_http_request(req, &Extensions::new()) else {
+            panic!("convertible");
+        };
         let other = http::Request::get("http://127.0.0.1:1/b")
             .body(Body::default())
             .expect("request");
         let back = to_reqwest_request_for(other, &target).expect("convertible");
         assert_eq!(back.url().as_str(), "http://127.0.0.1:1/b");
+        assert_eq!(back.timeout(), Some(&std::time::Duration::from_secs(7)));
     }
 
     #[test]
     fn representable_urls() {
-        assert!(is_representable(&request(
-            "http://user:pw@[::1]:8080/x?q={y}#frag"
-        )));
+        let odd = "http://user:pw@[::1]:8080/x?q={y}#frag";
+        let Ok((http_req, _)) = to_http_request(request(odd), &Extensions::new()) else {
+            panic!("{odd}: representable");
+        };
+        assert_eq!(http_req.uri().host(), Some("[::1]"));
+        // Beyond http::Uri's length limit: the request comes back whole, to pass through.
         let long = format!("http://127.0.0.1:1/?q={}", "a".repeat(70_000));
-        assert!(
-            !is_representable(&request(&long)),
-            "beyond http::Uri's length limit"
-        );
+        let mut req = request(&long);
+        req.headers_mut()
+            .insert("x-kept", HeaderValue::from_static("yes"));
+        *req.body_mut() = Some(Body::from("payload"));
+        let Err(back) = to_http_request(req, &Extensions::new()) else {
+            panic!("not representable");
+        };
+        assert_eq!(back.url().as_str(), long);
+        assert_eq!(back.headers()["x-kept"], "yes");
+        let body = back.body().and_then(Body::as_bytes);
+        assert_eq!(body, Some(b"payload".as_slice()));
     }
 
     #[test]

@@ -126,11 +126,13 @@ impl<S: CacheStore> Middleware for Cache<S> {
         extensions: &mut Extensions,
         next: Next<'_>,
     ) -> Result<Response> {
-        if !convert::is_representable(&req) {
-            tracing::debug!(url = %req.url(), "hcache: URL is not an http::Uri; passing through");
-            return next.run(req, extensions).await;
-        }
-        let (request, target) = convert::to_http_request(req, extensions)?;
+        let (request, target) = match convert::to_http_request(req, extensions) {
+            Ok(converted) => converted,
+            Err(req) => {
+                tracing::debug!(url = %req.url(), "hcache: URL is not an http::Uri; passing through");
+                return next.run(req, extensions).await;
+            }
+        };
         let handled = {
             let upstream = NextUpstream::new(next, &target, extensions);
             self.engine.handle(request, &upstream).await

@@ -261,7 +261,11 @@ fn revalidate_1k(c: &mut Criterion, rt: &tokio::runtime::Runtime) {
             })
         });
         let s = engine.stats();
-        assert_eq!(origin.full.load(Relaxed), 1, "{name}: 304s only after the fill");
+        assert_eq!(
+            origin.full.load(Relaxed),
+            1,
+            "{name}: 304s only after the fill"
+        );
         assert_eq!(s.engine.not_modified, s.engine.requests - 1, "{name}");
         engine.store().flush().expect("flush");
     }

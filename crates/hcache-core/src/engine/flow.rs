@@ -88,7 +88,7 @@ impl<S: CacheStore> Engine<S> {
                 } => {
                     if let Some(revalidate) = revalidate {
                         let variant = variants[reuse.index].clone();
-                        if !self.revalidate_in_background(&key, revalidate, variant) {
+                        if !self.revalidate_in_background(&key, *revalidate, variant) {
                             // No background runtime: validate now instead.
                             let v = self.inner.policy.decide_validation(
                                 &parts,
@@ -160,7 +160,7 @@ impl<S: CacheStore> Engine<S> {
                     };
                     let body = body.take().expect("body is only taken once");
                     return Box::pin(
-                        self.validate(parts, body, upstream, key, variants, v, guard, collapsed),
+                        self.validate(parts, body, upstream, key, variants, *v, guard, collapsed),
                     )
                     .await;
                 }

@@ -17,7 +17,7 @@ use crate::support::*;
 /// The validation decided for the later request at `T0 + secs` (panics on anything else).
 fn validation_at(case: &Case, secs: i64) -> Validation {
     match case.decide_at(secs) {
-        Decision::Validate(v) => v,
+        Decision::Validate(v) => *v,
         other => panic!("expected Validate, got {other:?}"),
     }
 }

@@ -31,7 +31,7 @@ fn ma100() -> Case {
 /// The validation a case decides on at `T0 + secs` (panics otherwise).
 fn validation(case: &Case, at: i64) -> Validation {
     match case.decide_at(at) {
-        Decision::Validate(v) => v,
+        Decision::Validate(v) => *v,
         other => panic!("not a validation: {other:?}"),
     }
 }
