@@ -33,6 +33,19 @@ use writer::State;
 #[derive(Clone, Debug)]
 pub struct CacacheStore {
     disk: Arc<Disk>,
+    /// Shared by the clones: the last one dropped writes what is pending.
+    _owner: Arc<Owner>,
+}
+
+/// Writes the pending metadata updates when the last clone of a store goes. (The directory
+/// state itself may outlive it, in body streams still being read.)
+#[derive(Debug)]
+struct Owner(Arc<Disk>);
+
+impl Drop for Owner {
+    fn drop(&mut self) {
+        self.0.behind.close_and_write(&self.0);
+    }
 }
 
 impl CacacheStore {
@@ -47,7 +60,10 @@ impl CacacheStore {
         let disk = Arc::new(Disk::new(dir.as_ref().to_path_buf(), options));
         disk.scan()?;
         disk.evict_now();
-        Ok(CacacheStore { disk })
+        Ok(CacacheStore {
+            _owner: Arc::new(Owner(disk.clone())),
+            disk,
+        })
     }
 
     /// The store's directory.

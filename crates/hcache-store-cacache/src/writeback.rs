@@ -20,7 +20,7 @@
 //!   [`CacacheStore::flush`](crate::CacacheStore) to report, and the overlay forgets that
 //!   head: the entry reads as before the update.
 //!
-//! Dropping the store writes what is pending before it returns.
+//! Dropping the last clone of the store writes what is pending before it returns.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -212,6 +212,19 @@ impl WriteBehind {
     pub(crate) fn close(&self) {
         self.state().closed = true;
         self.signal.notify_all();
+    }
+
+    /// Ends the writer, waits for the batch it may be writing, and writes the rest here: what
+    /// is pending is on disk when this returns.
+    pub(crate) fn close_and_write(&self, disk: &Disk) {
+        let mut st = self.state();
+        st.closed = true;
+        self.signal.notify_all();
+        while st.busy {
+            st = self.signal.wait(st).unwrap_or_else(PoisonError::into_inner);
+        }
+        drop(st);
+        self.write_pending(disk);
     }
 
     /// The writer thread: waits for updates and writes them, until the store is dropped.
