@@ -444,14 +444,7 @@ impl Disk {
                 .behind
                 .push(self, kh, key.as_str(), id.0, response, stamp);
         }
-        self.persist(
-            &kh,
-            &Pending {
-                key: key.as_str().to_owned(),
-                heads: vec![(id.0, response, 0)],
-                stamp,
-            },
-        )
+        self.persist(&kh, &Pending::one(key.as_str(), id.0, response, stamp))
     }
 
     /// Writes `pending`'s heads into the entry file `kh` (variants it no longer lists, or an

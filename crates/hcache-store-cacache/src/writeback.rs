@@ -14,6 +14,9 @@
 //!   cost one write (the newest wins);
 //! - a head stays in the overlay until the file holding it is in place, so a lookup never
 //!   falls back to an older head in between;
+//! - at most [`MAX_PENDING`] entries wait: past that, an update of another entry is written
+//!   before it returns, so memory stays bounded and callers are held back while the disk is
+//!   behind;
 //! - other processes see the update once it is written; a crash before then loses it, which
 //!   only means one more revalidation;
 //! - a failed write is counted (`StoreStats::failed_writes`), the first one is kept for
@@ -37,6 +40,10 @@ use crate::index::KeyHash;
 /// about a hundred times a second however often it is freshened.
 const LINGER: Duration = Duration::from_millis(10);
 
+/// How many entries may wait to be written; past it, an update of another entry is written
+/// before it returns.
+const MAX_PENDING: usize = 1024;
+
 /// The heads of one entry waiting to be written.
 #[derive(Debug, Clone)]
 pub(crate) struct Pending {
@@ -46,6 +53,17 @@ pub(crate) struct Pending {
     pub(crate) heads: Vec<(u64, Arc<StoredResponse>, u64)>,
     /// The use the newest update recorded (the entry file's modification time).
     pub(crate) stamp: u64,
+}
+
+impl Pending {
+    /// One head, to be written at once.
+    pub(crate) fn one(key: &str, id: u64, head: Arc<StoredResponse>, stamp: u64) -> Pending {
+        Pending {
+            key: key.to_owned(),
+            heads: vec![(id, head, 0)],
+            stamp,
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -65,7 +83,8 @@ struct State {
 #[derive(Debug, Default)]
 pub(crate) struct WriteBehind {
     state: Mutex<State>,
-    /// Signals work to the writer, and its idleness to [`WriteBehind::wait_idle`].
+    /// Signals work to the writer, and the end of its batches to `flush`, `discard` and
+    /// `close_and_write`.
     signal: Condvar,
     /// How many entries have pending heads, read without the lock by every lookup.
     len: AtomicUsize,
@@ -80,7 +99,10 @@ impl WriteBehind {
     }
 
     /// Records `head` as variant `id`'s new head in the entry `kh` (of primary key `key`),
-    /// used at `stamp`; starts the writer of `disk` if it does not run yet.
+    /// used at `stamp`; starts the writer of `disk` if it does not run yet. When
+    /// [`MAX_PENDING`] other entries wait already, or no writer thread can be started, the
+    /// head is written here instead: memory stays bounded whatever the rate of updates, and
+    /// the caller is held back while the disk is behind.
     pub(crate) fn push(
         self: &Arc<Self>,
         disk: &Arc<Disk>,
@@ -90,10 +112,26 @@ impl WriteBehind {
         head: Arc<StoredResponse>,
         stamp: u64,
     ) -> Result<(), StoreError> {
-        let generation = self.generation.fetch_add(1, Ordering::Relaxed);
         let mut st = self.state();
+        if st.pending.len() >= MAX_PENDING && !st.pending.contains_key(&kh) {
+            drop(st);
+            return disk.persist(&kh, &Pending::one(key, id, head, stamp));
+        }
+        if !st.started {
+            let (me, weak) = (self.clone(), Arc::downgrade(disk));
+            let spawned = std::thread::Builder::new()
+                .name("hcache-cacache-writeback".into())
+                .spawn(move || me.run(&weak));
+            if spawned.is_err() {
+                drop(st);
+                return disk.persist(&kh, &Pending::one(key, id, head, stamp));
+            }
+            st.started = true;
+        }
         // Only a writer with nothing to do waits for this signal.
         let idle = st.pending.is_empty() && !st.busy;
+        // Under the lock, so that the newest head of a variant has the highest generation.
+        let generation = self.generation.fetch_add(1, Ordering::Relaxed);
         let entry = st.pending.entry(kh).or_insert_with(|| Pending {
             key: key.to_owned(),
             heads: Vec::new(),
@@ -105,18 +143,7 @@ impl WriteBehind {
             None => entry.heads.push((id, head, generation)),
         }
         self.len.store(st.pending.len(), Ordering::Release);
-        if !st.started {
-            st.started = true;
-            let (me, weak) = (self.clone(), Arc::downgrade(disk));
-            let spawned = std::thread::Builder::new()
-                .name("hcache-cacache-writeback".into())
-                .spawn(move || me.run(&weak));
-            if let Err(e) = spawned {
-                // Without a thread, the updates are written by the next flush or the drop.
-                st.started = false;
-                return Err(StoreError::Io(e));
-            }
-        } else if idle {
+        if idle {
             self.signal.notify_all();
         }
         Ok(())
@@ -266,5 +293,57 @@ impl WriteBehind {
             };
             self.write_pending(&disk);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::SystemTime;
+
+    use hcache_core::{CacheOptions, CachePolicy};
+
+    use super::*;
+    use crate::CacacheOptions;
+
+    fn head() -> Arc<StoredResponse> {
+        let req = http::Request::get("http://e.com/").body(()).unwrap();
+        let res = http::Response::builder()
+            .header("cache-control", "max-age=60")
+            .body(())
+            .unwrap();
+        let t = SystemTime::now();
+        Arc::new(
+            CachePolicy::new(CacheOptions::default())
+                .store(&req.into_parts().0, &res.into_parts().0, t, t)
+                .unwrap(),
+        )
+    }
+
+    #[test]
+    fn pending_entries_are_bounded_and_updates_of_a_pending_entry_coalesce() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let disk = Arc::new(Disk::new(dir.path().into(), CacacheOptions::default()));
+        let behind = disk.behind.clone();
+        // As if the writer ran but fell behind: nothing drains the queue.
+        behind.state().started = true;
+        let h = head();
+        for i in 0..MAX_PENDING + 100 {
+            let mut kh = [0u8; 32];
+            kh[..8].copy_from_slice(&(i as u64).to_be_bytes());
+            behind
+                .push(&disk, kh, &format!("k{i}"), 1, h.clone(), 1)
+                .unwrap();
+        }
+        assert_eq!(behind.state().pending.len(), MAX_PENDING);
+        // A pending entry still takes updates (the newest head wins, one per variant).
+        let first = [0u8; 32];
+        for id in [1, 1, 2] {
+            behind.push(&disk, first, "k0", id, h.clone(), 2).unwrap();
+        }
+        let st = behind.state();
+        assert_eq!(st.pending.len(), MAX_PENDING);
+        let p = &st.pending[&first];
+        assert_eq!(p.heads.iter().map(|(id, ..)| *id).collect::<Vec<_>>(), [1, 2]);
+        assert_eq!(p.stamp, 2);
     }
 }
