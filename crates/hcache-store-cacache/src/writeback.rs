@@ -343,7 +343,10 @@ mod tests {
         let st = behind.state();
         assert_eq!(st.pending.len(), MAX_PENDING);
         let p = &st.pending[&first];
-        assert_eq!(p.heads.iter().map(|(id, ..)| *id).collect::<Vec<_>>(), [1, 2]);
+        assert_eq!(
+            p.heads.iter().map(|(id, ..)| *id).collect::<Vec<_>>(),
+            [1, 2]
+        );
         assert_eq!(p.stamp, 2);
     }
 }

@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs, unreachable_pub)]
 
+mod memo;
 mod writer;
 
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -17,12 +18,15 @@ use http_body_util::BodyExt;
 
 pub use writer::TieredWriter;
 
+use memo::BackIds;
+
 /// A front store over a back store. Cheap to clone if both tiers are.
 #[derive(Debug, Clone)]
 pub struct TieredStore<F, B> {
     front: F,
     back: B,
     counters: Arc<Counters>,
+    back_ids: Arc<BackIds>,
 }
 
 #[derive(Debug, Default)]
@@ -75,6 +79,7 @@ impl<F: CacheStore, B: CacheStore> TieredStore<F, B> {
             front,
             back,
             counters: Arc::default(),
+            back_ids: Arc::default(),
         }
     }
 
@@ -141,7 +146,15 @@ impl<F: CacheStore, B: CacheStore> CacheStore for TieredStore<F, B> {
         }
         Ok(vs
             .into_iter()
-            .map(|v| tiered(v.response.clone(), TieredHandle::Back(v)))
+            .map(|v| {
+                let id = vary_id(v.response.vary());
+                self.back_ids.learn(key, id, v.id);
+                Variant {
+                    id,
+                    response: v.response.clone(),
+                    body: TieredHandle::Back(v),
+                }
+            })
             .collect())
     }
 
@@ -209,6 +222,7 @@ impl<F: CacheStore, B: CacheStore> CacheStore for TieredStore<F, B> {
             front,
             back,
             vary_id(response.vary()),
+            (key.clone(), self.back_ids.clone()),
         )))
     }
 
@@ -218,8 +232,16 @@ impl<F: CacheStore, B: CacheStore> CacheStore for TieredStore<F, B> {
         id: VariantId,
         response: Arc<StoredResponse>,
     ) -> Result<(), StoreError> {
-        if let Some(v) = Self::find(&self.back, key, id).await? {
-            self.back.update(key, v.id, response.clone()).await?;
+        // The back's id for it, remembered, or else looked up (see `memo`).
+        let back_id = match self.back_ids.get(key, id) {
+            Some(b) => Some(b),
+            None => Self::find(&self.back, key, id).await?.map(|v| {
+                self.back_ids.learn(key, id, v.id);
+                v.id
+            }),
+        };
+        if let Some(b) = back_id {
+            self.back.update(key, b, response.clone()).await?;
         }
         match Self::find(&self.front, key, id).await {
             Ok(Some(v)) => {
@@ -248,6 +270,7 @@ impl<F: CacheStore, B: CacheStore> CacheStore for TieredStore<F, B> {
                 let _ = self.front.remove(key).await;
             }
         }
+        self.back_ids.forget(key, id);
         if let Some(v) = Self::find(&self.back, key, id).await? {
             self.back.remove_variant(key, v.id).await?;
         }
@@ -261,6 +284,7 @@ impl<F: CacheStore, B: CacheStore> CacheStore for TieredStore<F, B> {
     }
 
     async fn clear(&self) -> Result<(), StoreError> {
+        self.back_ids.clear();
         let front = self.front.clear().await;
         self.back.clear().await?;
         front

@@ -1,7 +1,11 @@
 //! Writing one body into both tiers.
 
+use std::sync::Arc;
+
 use bytes::Bytes;
-use hcache_core::{StoreError, StoreWriter, VariantId};
+use hcache_core::{CacheKey, StoreError, StoreWriter, VariantId};
+
+use crate::memo::BackIds;
 
 /// Streams a body into the back tier and, while it keeps up, the front tier.
 #[derive(Debug)]
@@ -9,11 +13,23 @@ pub struct TieredWriter<FW, BW> {
     front: Option<FW>,
     back: BW,
     id: VariantId,
+    /// Where the back's id for the committed variant is remembered.
+    memo: (CacheKey, Arc<BackIds>),
 }
 
 impl<FW, BW> TieredWriter<FW, BW> {
-    pub(crate) fn new(front: Option<FW>, back: BW, id: VariantId) -> Self {
-        TieredWriter { front, back, id }
+    pub(crate) fn new(
+        front: Option<FW>,
+        back: BW,
+        id: VariantId,
+        memo: (CacheKey, Arc<BackIds>),
+    ) -> Self {
+        TieredWriter {
+            front,
+            back,
+            id,
+            memo,
+        }
     }
 }
 
@@ -30,11 +46,14 @@ impl<FW: StoreWriter, BW: StoreWriter> StoreWriter for TieredWriter<FW, BW> {
             front,
             back,
             id: self.id,
+            memo: self.memo,
         })
     }
 
     async fn commit(self) -> Result<VariantId, StoreError> {
-        self.back.commit().await?;
+        let back_id = self.back.commit().await?;
+        let (key, ids) = &self.memo;
+        ids.learn(key, self.id, back_id);
         if let Some(f) = self.front {
             // Visible in the back first: the front is a copy, never ahead of it.
             let _ = f.commit().await;

@@ -42,6 +42,21 @@ fn meta(lang: &str, etag: &str) -> Arc<StoredResponse> {
     Arc::new(CachePolicy::default().store(&req, &res, t, t).unwrap())
 }
 
+/// `m` as a 304 would leave it: the same, plus `x-updated: yes`.
+fn updated(m: &StoredResponse) -> Arc<StoredResponse> {
+    let mut headers = m.headers().clone();
+    headers.insert("x-updated", "yes".parse().unwrap());
+    Arc::new(StoredResponse::from_parts(
+        m.status(),
+        m.version(),
+        headers,
+        m.vary().clone(),
+        m.request_time(),
+        m.response_time(),
+        &hcache_core::CacheOptions::default(),
+    ))
+}
+
 async fn put<S: CacheStore>(store: &S, key: &CacheKey, meta: Arc<StoredResponse>, body: &[u8]) {
     let w = store
         .begin(key, meta, Some(body.len() as u64))
@@ -144,21 +159,10 @@ async fn updates_reach_both_tiers_and_keep_bodies() {
         .iter()
         .find(|v| v.response.headers()["etag"] == "\"2\"")
         .unwrap();
-    let mut fresher = (*meta("fr", "\"2\"")).clone();
-    fresher = StoredResponse::from_parts(
-        fresher.status(),
-        fresher.version(),
-        {
-            let mut h = fresher.headers().clone();
-            h.insert("x-updated", "yes".parse().unwrap());
-            h
-        },
-        fresher.vary().clone(),
-        fresher.request_time(),
-        fresher.response_time(),
-        &hcache_core::CacheOptions::default(),
-    );
-    store.update(&k, fr.id, Arc::new(fresher)).await.unwrap();
+    store
+        .update(&k, fr.id, updated(&meta("fr", "\"2\"")))
+        .await
+        .unwrap();
     for tier in [
         store.front().get(&k).await.unwrap().len(),
         store.back().get(&k).await.unwrap().len(),
@@ -225,4 +229,40 @@ async fn ids_are_the_same_in_every_tier() {
     store.front().clear().await.unwrap();
     let from_back = store.get(&k).await.unwrap()[0].id;
     assert_eq!(from_front, from_back);
+}
+
+/// The tiered store remembers where each variant lives in the back, so a 304's update of a
+/// variant served from the front does not read the back first (RFC 9111 §4.3.4). A remembered
+/// id may be out of date — here another process replaced the back's variant — and then the
+/// update leaves the back alone (it never lands on a variant with another body), until a
+/// lookup that reaches the back learns the new id.
+#[tokio::test]
+async fn s4_3_4_an_out_of_date_back_id_never_updates_another_variant() {
+    let (store, dir) = setup(MemoryOptions::default());
+    let k = key("/o");
+    put(&store, &k, meta("en", "\"1\""), b"one").await;
+    let other = CacacheStore::open(dir.path(), CacacheOptions::default()).unwrap();
+    put(&other, &k, meta("en", "\"2\""), b"two").await;
+    drop(other);
+
+    let v = store.get(&k).await.unwrap().pop().unwrap();
+    assert!(matches!(v.body, TieredHandle::Front(_)));
+    assert_eq!(v.response.headers()["etag"], "\"1\"");
+    store.update(&k, v.id, updated(&v.response)).await.unwrap();
+    store.back().flush().unwrap();
+    let front = store.front().get(&k).await.unwrap().pop().unwrap();
+    assert_eq!(front.response.headers()["x-updated"], "yes");
+    let back = store.back().get(&k).await.unwrap().pop().unwrap();
+    assert_eq!(back.response.headers()["etag"], "\"2\"");
+    assert!(back.response.headers().get("x-updated").is_none());
+
+    store.front().clear().await.unwrap();
+    let v = store.get(&k).await.unwrap().pop().unwrap();
+    assert!(matches!(v.body, TieredHandle::Back(_)));
+    store.update(&k, v.id, updated(&v.response)).await.unwrap();
+    store.back().flush().unwrap();
+    let back = store.back().get(&k).await.unwrap().pop().unwrap();
+    assert_eq!(back.response.headers()["etag"], "\"2\"");
+    assert_eq!(back.response.headers()["x-updated"], "yes");
+    assert_eq!(read(store.back(), &k, &back).await, "two");
 }
