@@ -100,6 +100,23 @@ async fn fetch(engine: &Engine<CacacheStore>, origin: &Origin, uri: &Uri) -> usi
         .len()
 }
 
+/// The time `iters` fetches take, cycling through `uris`.
+fn timed(
+    rt: &tokio::runtime::Runtime,
+    engine: &Engine<CacacheStore>,
+    origin: &Origin,
+    uris: &[&Uri],
+    iters: u64,
+) -> Duration {
+    rt.block_on(async {
+        let start = Instant::now();
+        for u in uris.iter().cycle().take(iters as usize) {
+            black_box(fetch(engine, origin, black_box(u)).await);
+        }
+        start.elapsed()
+    })
+}
+
 fn engine(dir: &Path) -> Engine<CacacheStore> {
     Engine::new(CacacheStore::open(dir, CacacheOptions::default()).expect("open"))
 }
@@ -140,29 +157,12 @@ fn hit_1k(c: &mut Criterion, rt: &tokio::runtime::Runtime) {
         .sample_size(50)
         .throughput(Throughput::Elements(1));
     g.bench_function("hit_1k", |b| {
-        b.iter_custom(|iters| {
-            rt.block_on(async {
-                let start = Instant::now();
-                for _ in 0..iters {
-                    black_box(fetch(&engine, &origin, black_box(&uri)).await);
-                }
-                start.elapsed()
-            })
-        })
+        b.iter_custom(|iters| timed(rt, &engine, &origin, &[&uri], iters))
     });
     // Alternating keys: each hit also marks its entry used on disk (one more system call);
     // a repeated hit on the most recently used entry skips it.
     g.bench_function("hit_1k_alternating_2_keys", |b| {
-        b.iter_custom(|iters| {
-            rt.block_on(async {
-                let start = Instant::now();
-                for i in 0..iters {
-                    let u = if i % 2 == 0 { &uri } else { &other };
-                    black_box(fetch(&engine, &origin, black_box(u)).await);
-                }
-                start.elapsed()
-            })
-        })
+        b.iter_custom(|iters| timed(rt, &engine, &origin, &[&uri, &other], iters))
     });
     g.finish();
     let s = engine.stats();
@@ -250,15 +250,7 @@ fn revalidate_1k(c: &mut Criterion, rt: &tokio::runtime::Runtime) {
         let uri: Uri = "https://example.com/revalidated".parse().unwrap();
         assert_eq!(rt.block_on(fetch(&engine, &origin, &uri)), BODY_LEN);
         g.bench_function(name, |b| {
-            b.iter_custom(|iters| {
-                rt.block_on(async {
-                    let start = Instant::now();
-                    for _ in 0..iters {
-                        black_box(fetch(&engine, &origin, black_box(&uri)).await);
-                    }
-                    start.elapsed()
-                })
-            })
+            b.iter_custom(|iters| timed(rt, &engine, &origin, &[&uri], iters))
         });
         let s = engine.stats();
         assert_eq!(
