@@ -110,7 +110,7 @@ impl<F: CacheStore, B: CacheStore> TieredStore<F, B> {
         self.counters.front_errors.fetch_add(1, Relaxed);
     }
 
-    /// Applies `op` to the variant of `store` under `key` whose tiered id is `id`.
+    /// The variant of `store` under `key` whose tiered id is `id`, looked up in that store.
     async fn find<S: CacheStore>(
         store: &S,
         key: &CacheKey,
