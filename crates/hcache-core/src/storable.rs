@@ -154,6 +154,8 @@ impl CachePolicy {
     /// assert_eq!(why, NotStorable::ResponseNoStore);
     /// assert_eq!(res.headers["cache-control"], "no-store");
     /// ```
+    // Inlined where the caller keeps the result: fewer copies of the stored response.
+    #[inline]
     pub fn store_owned(
         &self,
         req: &request::Parts,
