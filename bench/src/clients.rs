@@ -8,6 +8,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use hcache_core::CacheMode;
 use hcache_reqwest::Cache;
 use hcache_store_cacache::{CacacheOptions, CacacheStore};
 use hcache_store_memory::{MemoryOptions, MemoryStore};
@@ -33,6 +34,10 @@ pub(crate) enum Config {
     Middleware,
     /// hcache-reqwest over `MemoryStore`.
     Memory,
+    /// hcache-reqwest over `MemoryStore`, each request marked `CacheMode::NoStore`: the
+    /// cache is bypassed (no lookup, no coalescing, nothing stored), so what remains is the
+    /// adapter and the engine around the send. Measured only as a miss.
+    Bypass,
     /// hcache-reqwest over `CacacheStore`.
     Cacache,
     /// hcache-reqwest over `TieredStore<MemoryStore, CacacheStore>`.
@@ -71,6 +76,7 @@ impl Config {
             Config::Reqwest012 => "reqwest 0.12 (no cache)",
             Config::Middleware => "reqwest-middleware 0.5, no middleware (no cache)",
             Config::Memory => "hcache memory",
+            Config::Bypass => "hcache memory, `CacheMode::NoStore` (cache bypassed)",
             Config::Cacache => "hcache cacache",
             Config::Tiered => "hcache tiered",
             Config::PeerMoka => "http-cache-reqwest moka",
@@ -85,6 +91,7 @@ impl Config {
             Config::Reqwest012 => "reqwest012",
             Config::Middleware => "middleware",
             Config::Memory => "memory",
+            Config::Bypass => "bypass",
             Config::Cacache => "cacache",
             Config::Tiered => "tiered",
             Config::PeerMoka => "peer-moka",
@@ -117,6 +124,8 @@ const MAX_ENTRY: u64 = 16 * 1024 * 1024;
 #[derive(Clone)]
 pub(crate) struct Client {
     kind: Kind,
+    /// Requests carry `CacheMode::NoStore` ([`Config::Bypass`]).
+    bypass: bool,
     /// The disk store's directory, removed when the last clone is dropped.
     dir: Option<Arc<TempDir>>,
     /// hcache's disk store (shared with the cache), to flush before measuring its directory.
@@ -193,7 +202,7 @@ impl Client {
             Config::Middleware => {
                 Kind::Middleware(reqwest_middleware::ClientBuilder::new(plain()?).build())
             }
-            Config::Memory => hcache(Arc::new(Cache::new(memory())))?,
+            Config::Memory | Config::Bypass => hcache(Arc::new(Cache::new(memory())))?,
             Config::Cacache => hcache(Arc::new(Cache::new(hcache_disk()?)))?,
             Config::Tiered => hcache(Arc::new(Cache::new(TieredStore::new(
                 memory(),
@@ -211,7 +220,12 @@ impl Client {
                 options: peer::HttpCacheOptions::default(),
             })))?,
         };
-        Ok(Client { kind, dir, store })
+        Ok(Client {
+            kind,
+            bypass: config == Config::Bypass,
+            dir,
+            store,
+        })
     }
 
     /// The disk store's directory, if the configuration has one.
@@ -250,6 +264,9 @@ impl Client {
         Ok(match &self.kind {
             Kind::Plain(c) => send_and_read!(c.get(url.clone())),
             Kind::Plain012(c) => send_and_read!(c.get(url.clone())),
+            Kind::Middleware(c) if self.bypass => {
+                send_and_read!(c.get(url.clone()).with_extension(CacheMode::NoStore))
+            }
             Kind::Middleware(c) => send_and_read!(c.get(url.clone())),
             Kind::Peer(c) => send_and_read!(c.get(url.clone())),
         })

@@ -27,6 +27,8 @@
 //! - `floor/response-headers-clone`: only the copy (and drop) of the response's header
 //!   section, the difference between the two entry points, for scale.
 //! - `hcache/store`, `hcache/store_owned`, `hcache/decide`: the parts alone.
+//! - `parts/cache-control`, `parts/date`: two pieces of `store_owned`, the response's
+//!   `Cache-Control` and `Date` values parsed on their own.
 //! - `http-cache-semantics/new+before_request`: `CachePolicy::new_options` (copies the URI,
 //!   the method and both header maps, parses both `Cache-Control` fields), then
 //!   `before_request` (parses the request's directives and the dates it needs, decides, and
@@ -48,7 +50,7 @@ use std::hint::black_box;
 use std::time::{Duration, SystemTime};
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use hcache_core::{CacheOptions, CachePolicy, Decision};
+use hcache_core::{CacheOptions, CachePolicy, Decision, ResponseDirectives, parse_http_date};
 use http_cache_semantics as hcs;
 
 /// The time the response was received; every date is relative to it.
@@ -300,6 +302,17 @@ fn decision(c: &mut Criterion) {
             drop,
             BATCH,
         )
+    });
+
+    // Two pieces of `store_owned` alone, for scale: this response's `Cache-Control` and
+    // `Date` parsed from their field values.
+    let cc = &res.headers[http::header::CACHE_CONTROL];
+    g.bench_function("parts/cache-control", |b| {
+        b.iter(|| ResponseDirectives::from_lines([black_box(cc)]))
+    });
+    let date = &res.headers[http::header::DATE];
+    g.bench_function("parts/date", |b| {
+        b.iter(|| parse_http_date(black_box(date).as_bytes()))
     });
     g.finish();
 }
