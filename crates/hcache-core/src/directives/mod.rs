@@ -34,14 +34,15 @@ impl Seconds {
             return Seconds::Invalid;
         }
         // §5.2: recipients accept the quoted form too (`max-age="5"`).
-        let bytes = match member.value.as_ref() {
+        let parsed = match member.value.as_ref() {
+            Some(list::Value::Token(t)) => list::delta_seconds(t),
             Some(list::Value::Quoted {
                 terminated: false, ..
             })
             | None => return Seconds::Invalid,
-            Some(v) => v.unescaped(),
+            Some(v) => list::delta_seconds(&v.unescaped()),
         };
-        match list::delta_seconds(&bytes) {
+        match parsed {
             Some(n) => Seconds::Valid(n),
             None => Seconds::Invalid,
         }

@@ -53,15 +53,23 @@ enum Known {
 }
 
 impl Known {
-    /// The directive named `name`, compared case-insensitively (§5.2). This and the two
-    /// below are inlined: they run for every member of every `Cache-Control`.
-    #[inline]
+    /// The directive named `name`, compared case-insensitively (§5.2). This and
+    /// `lower_case` are inlined: they run for every member of every `Cache-Control`.
+    #[inline(always)]
     fn of(name: &[u8]) -> Option<Known> {
         // Senders write directive names in lower case: match those bytes first, and lower-case
-        // a copy only for the rest. No name we know is longer than the buffer.
-        if let Some(k) = Known::lower_case(name) {
-            return Some(k);
+        // a copy only for the rest.
+        match Known::lower_case(name) {
+            Some(k) => Some(k),
+            None => Known::folded(name),
         }
+    }
+
+    /// [`Known::of`] for a name that is not one of ours in lower case: it may be in another.
+    #[cold]
+    #[inline(never)]
+    fn folded(name: &[u8]) -> Option<Known> {
+        // No name we know is longer than the buffer.
         let mut buf = [0u8; 24];
         let copy = buf.get_mut(..name.len())?;
         copy.copy_from_slice(name);
@@ -72,7 +80,7 @@ impl Known {
         Known::lower_case(copy)
     }
 
-    #[inline]
+    #[inline(always)]
     fn lower_case(name: &[u8]) -> Option<Known> {
         Some(match name {
             b"max-age" => Known::MaxAge,
@@ -265,23 +273,40 @@ impl ResponseDirectives {
         self.rare.get_or_insert_default()
     }
 
-    #[inline]
+    /// Applies one member. The directives almost every response carries are handled here,
+    /// inlined into the parse loop; qualified field lists and unknown extensions, which
+    /// allocate, are out of line so that they do not weigh on the common path.
+    #[inline(always)]
     fn apply(&mut self, m: &Member<'_>) {
-        let n = m.name;
-        let v = m.value.as_ref();
-        match Known::of(n) {
+        match Known::of(m.name) {
             Some(Known::Flag(bit)) => self.flags |= bit,
             Some(Known::MaxAge) => self.max_age.first(m),
             Some(Known::SMaxage) => self.s_maxage.first(m),
-            Some(Known::NoCache) => self.merge_qualified(NO_CACHE_ALL, |r| &mut r.no_cache, m),
-            Some(Known::Private) => self.merge_qualified(PRIVATE_ALL, |r| &mut r.private, m),
             Some(Known::StaleWhileRevalidate) => self.stale_while_revalidate.first(m),
             Some(Known::StaleIfError) => self.stale_if_error.first(m),
-            None => self.rare().extensions.push(Extension {
-                name: String::from_utf8_lossy(n).to_ascii_lowercase().into(),
-                value: v.map(|v| String::from_utf8_lossy(&v.unescaped()).into()),
-            }),
+            // Unqualified, with no qualified list to clear: what `merge_qualified` would do.
+            Some(Known::NoCache) if m.value.is_none() && self.rare.is_none() => {
+                self.flags |= NO_CACHE_ALL;
+            }
+            Some(Known::Private) if m.value.is_none() && self.rare.is_none() => {
+                self.flags |= PRIVATE_ALL;
+            }
+            Some(Known::NoCache) => self.merge_qualified(NO_CACHE_ALL, |r| &mut r.no_cache, m),
+            Some(Known::Private) => self.merge_qualified(PRIVATE_ALL, |r| &mut r.private, m),
+            None => self.extension(m),
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn extension(&mut self, m: &Member<'_>) {
+        self.rare().extensions.push(Extension {
+            name: String::from_utf8_lossy(m.name).to_ascii_lowercase().into(),
+            value: m
+                .value
+                .as_ref()
+                .map(|v| String::from_utf8_lossy(&v.unescaped()).into()),
+        });
     }
 
     fn has(&self, bit: u16) -> bool {
@@ -363,6 +388,7 @@ impl ResponseDirectives {
     /// form (flag `all`) is the most restrictive and wins (§4.2.1); qualified lists (in
     /// `list`) accumulate; an argument we cannot read as a list of field names fails closed
     /// to the unqualified form.
+    #[inline(never)]
     fn merge_qualified(
         &mut self,
         all: u16,

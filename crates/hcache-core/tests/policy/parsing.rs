@@ -364,6 +364,27 @@ fn s5_2_2_7_qualified_token_form_accepted() {
 }
 
 #[test]
+fn s4_2_1_unqualified_form_wins_over_a_qualified_one_in_either_order() {
+    // §4.2.1: with conflicting directives the most restrictive applies; the unqualified form
+    // covers every field, so no list remains.
+    for lines in [
+        &[&br#"private="x-a", private"#[..]][..],
+        &[&b"private"[..], br#"private="x-a""#],
+        &[&br#"no-cache="x-b""#[..], b"no-cache"],
+        &[&b"no-cache, no-cache=x-b"[..]],
+    ] {
+        let d = res_cc(lines);
+        assert!(d.private() || d.no_cache(), "{lines:?}");
+        assert!(d.private_fields().is_empty(), "{lines:?}");
+        assert!(d.no_cache_fields().is_empty(), "{lines:?}");
+    }
+    // Unrelated: a qualified `private` leaves an unqualified `no-cache` alone, and the reverse.
+    let d = res_cc(&[br#"private="x-a", no-cache"#]);
+    assert!(d.no_cache() && !d.private());
+    assert_eq!(names(d.private_fields()), ["x-a"]);
+}
+
+#[test]
 fn s5_2_2_7_qualified_occurrences_accumulate() {
     let d = res_cc(&[br#"private="x-a""#, br#"private="x-b""#]);
     assert_eq!(names(d.private_fields()), ["x-a", "x-b"]);
