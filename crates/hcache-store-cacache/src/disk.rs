@@ -5,6 +5,7 @@
 //! <dir>/content-v2/…                   bodies, content-addressed by cacache
 //! <dir>/tmp/                           cacache's files being written
 //! <dir>/locks/                         one lock file per stripe of keys (see `lock`)
+//! <dir>/generation                     rewritten after each entry file created (see `absent`)
 //! ```
 //!
 //! Order of writes, which is what keeps a crash harmless: a body's content file is complete
@@ -34,6 +35,7 @@ use hcache_core::{CacheKey, StoreError, StoredResponse, Variant, VariantId};
 use sha2::{Digest, Sha256};
 
 use crate::BodyRef;
+use crate::absent::{Absent, Before};
 use crate::entry::{EntryFile, Listed};
 use crate::index::{Index, Info, KeyHash};
 use crate::lock::{Guard, Locks};
@@ -101,6 +103,8 @@ pub(crate) struct Disk {
     trash: Mutex<VecDeque<(Instant, String)>>,
     /// Metadata updates not yet written (see `writeback`).
     pub(crate) behind: Arc<WriteBehind>,
+    /// Keys known to have no entry file.
+    pub(crate) absent: Absent,
 }
 
 /// What a read of an entry file found.
@@ -124,6 +128,7 @@ impl Disk {
             seed: std::hash::RandomState::new(),
             trash: Mutex::default(),
             behind: Arc::default(),
+            absent: Absent::default(),
         }
     }
 
@@ -323,6 +328,11 @@ impl Disk {
     /// not decode are removed.
     pub(crate) fn get(&self, key: &CacheKey) -> Result<Vec<Variant<BodyRef>>, StoreError> {
         let kh = key_hash(key);
+        let now = Instant::now();
+        let before = self.absent.before(&kh, now);
+        if before == Before::Skip {
+            return Ok(Vec::new());
+        }
         let stamp = self.stamp();
         // Marking the most recently used entry used again would not change the order: save
         // the system call (repeated hits on one entry are common).
@@ -332,10 +342,16 @@ impl Disk {
         // is in place, so one missing here is in the file read below.
         let overlay = self.behind.overlay(&kh).unwrap_or_default();
         let (entry, file_len) = match self.load(&kh, touch)? {
-            Loaded::Found(e, len) if e.key == key.as_str() => (e, len),
+            Loaded::Found(e, len) if e.key == key.as_str() => {
+                if before != Before::Unknown {
+                    self.absent.present(&kh);
+                }
+                (e, len)
+            }
             Loaded::Found(..) => return Ok(Vec::new()), // another key with the same hash
             Loaded::Missing => {
                 self.index().forget(&kh);
+                self.absent.missing(kh, before, now);
                 return Ok(Vec::new());
             }
             Loaded::Corrupt => {
@@ -385,12 +401,16 @@ impl Disk {
         self.sweep();
         let kh = key_hash(key);
         let guard = self.stripe(&kh);
+        let mut created = false;
         let mut entry = match self.load_for_change(&kh) {
             Ok(Some((e, _))) if e.key == key.as_str() => e,
-            Ok(_) => EntryFile {
-                key: key.as_str().to_owned(),
-                variants: Vec::new(),
-            },
+            Ok(_) => {
+                created = true;
+                EntryFile {
+                    key: key.as_str().to_owned(),
+                    variants: Vec::new(),
+                }
+            }
             Err(e) => {
                 self.remove_content(&sri.to_string());
                 return Err(e);
@@ -413,7 +433,15 @@ impl Disk {
         });
         let stamp = self.stamp();
         match self.store(&kh, &entry, stamp) {
-            Ok(len) => self.account(kh, &entry, len, stamp),
+            Ok(len) => {
+                self.account(kh, &entry, len, stamp);
+                self.absent.present(&kh);
+                if created {
+                    // After the file is in place: a store that reads the new generation
+                    // and then looks the key up finds it.
+                    self.absent.created(self.new_id());
+                }
+            }
             Err(e) => {
                 self.remove_content(&sri.to_string());
                 return Err(e);

@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs, unreachable_pub)]
 
+mod absent;
 mod body;
 mod disk;
 mod entry;
@@ -60,6 +61,7 @@ impl CacacheStore {
         let disk = Arc::new(Disk::new(dir.as_ref().to_path_buf(), options));
         disk.scan()?;
         disk.evict_now();
+        disk.absent.open(&disk.root);
         Ok(CacacheStore {
             _owner: Arc::new(Owner(disk.clone())),
             disk,

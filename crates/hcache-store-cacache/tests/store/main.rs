@@ -5,6 +5,7 @@
 
 mod support;
 
+mod absent;
 mod contract;
 mod corruption;
 mod crash;
