@@ -312,9 +312,12 @@ impl<S: CacheStore> Engine<S> {
                     .fwd_status(res.status().as_u16())
                     .detail("stale-if-error");
                 drop(res);
-                return Ok(self
-                    .serve_stale_on_error(&parts, &key, variants, v.index, st)
-                    .await);
+                // Boxed, as are the other paths a 304 does not take, so that a
+                // revalidation's future holds only what the 304 needs (see `finish_forward`).
+                return Ok(Box::pin(
+                    self.serve_stale_on_error(&parts, &key, variants, v.index, st),
+                )
+                .await);
             }
             Ok(res) => res,
             Err(e) => {
@@ -322,32 +325,30 @@ impl<S: CacheStore> Engine<S> {
                 let e: BoxError = e.into();
                 if self.may_serve_stale(&parts, &variants[v.index]) {
                     tracing::debug!(key = %key, error = %e, "hcache: origin unreachable; serving stale");
-                    return Ok(self
-                        .serve_stale_on_error(
-                            &parts,
-                            &key,
-                            variants,
-                            v.index,
-                            status.detail("stale-if-error"),
-                        )
-                        .await);
+                    return Ok(Box::pin(self.serve_stale_on_error(
+                        &parts,
+                        &key,
+                        variants,
+                        v.index,
+                        status.detail("stale-if-error"),
+                    ))
+                    .await);
                 }
                 return Err(Error::Upstream(e));
             }
         };
         if res.status() != StatusCode::NOT_MODIFIED {
             Counters::inc(&inner.counters.changed);
-            return Ok(self
-                .finish_forward(
-                    parts,
-                    res,
-                    Some((key, variants)),
-                    status,
-                    guard,
-                    request_time,
-                    response_time,
-                )
-                .await);
+            return Ok(Box::pin(self.finish_forward(
+                parts,
+                res,
+                Some((key, variants)),
+                status,
+                guard,
+                request_time,
+                response_time,
+            ))
+            .await);
         }
         Counters::inc(&inner.counters.not_modified);
         let (res_parts, _) = res.into_parts();
@@ -490,14 +491,16 @@ impl<S: CacheStore> Engine<S> {
     where
         RB: Body<Data = bytes::Bytes, Error: Into<BoxError>> + Send + 'static,
     {
+        // The store operations awaited here are boxed, each on the path that needs it: inline,
+        // every forwarded request's future would be as large as the largest of them (for a
+        // disk store, kilobytes), and it is copied whole when created and when boxed by the
+        // caller — what a `no-store` miss paid for a store write it never makes.
         let inner = &*self.inner;
         let policy = &inner.policy;
         let (res_parts, res_body) = res.into_parts();
-        for k in policy.invalidations(&parts, &res_parts) {
-            Counters::inc(&inner.counters.invalidated);
-            if let Err(e) = inner.store.remove(&k).await {
-                self.store_error("remove", &e);
-            }
+        let invalidated = policy.invalidations(&parts, &res_parts);
+        if !invalidated.is_empty() {
+            Box::pin(self.invalidate(invalidated)).await;
         }
         let mut status = status.fwd_status(res_parts.status.as_u16());
         let Some((key, variants)) = cached else {
@@ -505,28 +508,32 @@ impl<S: CacheStore> Engine<S> {
                 g.finish(None);
             }
             let times = (request_time, response_time);
-            let body = self
-                .store_uncached_method(&parts, &res_parts, res_body, &mut status, times)
-                .await;
+            let body = Box::pin(self.store_uncached_method(
+                &parts,
+                &res_parts,
+                res_body,
+                &mut status,
+                times,
+            ))
+            .await;
             let mut res = Response::from_parts(res_parts, body);
             self.add_status(res.headers_mut(), &status);
             return res;
         };
         if parts.method == http::Method::HEAD {
-            self.freshen_with_head(
+            Box::pin(self.freshen_with_head(
                 &parts,
                 &key,
                 &variants,
                 &res_parts,
                 request_time,
                 response_time,
-            )
+            ))
             .await;
         }
         let body = match policy.store(&parts, &res_parts, request_time, response_time) {
             Ok(meta) => {
-                self.store_streaming(&key, meta, res_body, guard, &mut status)
-                    .await
+                Box::pin(self.store_streaming(&key, meta, res_body, guard, &mut status)).await
             }
             Err(why) => {
                 tracing::debug!(key = %key, reason = %why, "hcache: response not stored");
@@ -536,6 +543,16 @@ impl<S: CacheStore> Engine<S> {
         let mut res = Response::from_parts(res_parts, body);
         self.add_status(res.headers_mut(), &status);
         res
+    }
+
+    /// §4.4: removes what an unsafe method's response invalidates.
+    async fn invalidate(&self, keys: Vec<CacheKey>) {
+        for k in keys {
+            Counters::inc(&self.inner.counters.invalidated);
+            if let Err(e) = self.inner.store.remove(&k).await {
+                self.store_error("remove", &e);
+            }
+        }
     }
 
     /// §4.3.5: a 200 to HEAD updates or invalidates each stored GET it could have selected.
