@@ -186,6 +186,12 @@ mod tests {
         b
     }
 
+    /// `K` found absent twice at `t`: trusted absent from then on.
+    fn trusted(a: &Absent, t: Instant) {
+        miss(a, t);
+        miss(a, t);
+    }
+
     #[test]
     fn a_key_is_skipped_from_its_third_lookup_while_nothing_is_created() {
         let (_dir, a) = memo();
@@ -202,8 +208,7 @@ mod tests {
         let other = Absent::default();
         other.open(dir.path());
         let t = Instant::now();
-        miss(&a, t);
-        miss(&a, t);
+        trusted(&a, t);
         other.created(42);
         // Looked up again (not skipped), then trusted again at the new generation.
         assert_eq!(miss(&a, t), Before::Read(42));
@@ -216,8 +221,7 @@ mod tests {
     fn trust_lasts_at_most_its_bound() {
         let (_dir, a) = memo();
         let t = Instant::now();
-        miss(&a, t);
-        miss(&a, t);
+        trusted(&a, t);
         assert!(matches!(miss(&a, t + TRUST), Before::Read(_)));
         assert_eq!(miss(&a, t + TRUST), Before::Skip);
     }
@@ -226,8 +230,7 @@ mod tests {
     fn a_key_found_present_starts_over() {
         let (_dir, a) = memo();
         let t = Instant::now();
-        miss(&a, t);
-        miss(&a, t);
+        trusted(&a, t);
         a.present(&K);
         assert_eq!(a.before(&K, t), Before::Unknown);
     }

@@ -6,6 +6,13 @@ use tempfile::TempDir;
 
 use crate::support::*;
 
+/// Stores a small body for `k` at `version` through `s`.
+async fn create(s: &hcache_store_cacache::CacacheStore, k: &hcache_core::CacheKey, version: u64) {
+    put(s, k, meta(None, version), &body_for(k, version, 10), 64)
+        .await
+        .unwrap();
+}
+
 /// Enough lookups of an absent key for the store to trust its absence (see `absent`).
 async fn absent_thrice(s: &hcache_store_cacache::CacacheStore, k: &hcache_core::CacheKey) {
     for _ in 0..3 {
@@ -31,9 +38,7 @@ async fn an_entry_this_store_creates_is_found_at_once() {
     let s = store(dir.path(), 1 << 30);
     let k = key(2);
     absent_thrice(&s, &k).await;
-    put(&s, &k, meta(None, 1), &body_for(&k, 1, 10), 64)
-        .await
-        .unwrap();
+    create(&s, &k, 1).await;
     assert!(only(&s, &k).await.is_some());
 }
 
@@ -42,15 +47,11 @@ async fn an_entry_removed_and_created_again_elsewhere_is_found() {
     let dir = TempDir::new().unwrap();
     let (a, b) = (store(dir.path(), 1 << 30), store(dir.path(), 1 << 30));
     let k = key(3);
-    put(&a, &k, meta(None, 1), &body_for(&k, 1, 10), 64)
-        .await
-        .unwrap();
+    create(&a, &k, 1).await;
     assert!(only(&b, &k).await.is_some());
     a.remove(&k).await.unwrap();
     absent_thrice(&b, &k).await;
-    put(&a, &k, meta(None, 2), &body_for(&k, 2, 10), 64)
-        .await
-        .unwrap();
+    create(&a, &k, 2).await;
     let v = only(&b, &k).await.expect("created again");
     assert_eq!(version(&v.response), 2);
 }
@@ -61,11 +62,7 @@ async fn child_creator() {
     let Some((_, dir)) = child_args("creator") else {
         return;
     };
-    let s = store(&dir, 1 << 30);
-    let k = key(4);
-    put(&s, &k, meta(None, 7), &body_for(&k, 7, 10), 64)
-        .await
-        .unwrap();
+    create(&store(&dir, 1 << 30), &key(4), 7).await;
 }
 
 #[tokio::test]
@@ -91,8 +88,6 @@ async fn without_a_generation_file_no_absence_is_trusted() {
     let (a, b) = (store(dir.path(), 1 << 30), store(dir.path(), 1 << 30));
     let k = key(5);
     absent_thrice(&b, &k).await;
-    put(&a, &k, meta(None, 1), &body_for(&k, 1, 10), 64)
-        .await
-        .unwrap();
+    create(&a, &k, 1).await;
     assert!(only(&b, &k).await.is_some());
 }
