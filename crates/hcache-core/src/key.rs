@@ -164,6 +164,10 @@ fn write_normalized_uri(out: &mut String, uri: &Uri, host_header: Option<&[u8]>)
 /// response is not the URI's own, so the key says which `Host` it answered (RFC 9111 §7.1,
 /// cache poisoning). Nothing is added when both name the same authority.
 fn push_disagreeing_host(out: &mut String, scheme: Option<&str>, authority: &str, host: &[u8]) {
+    // The usual case, a `Host` naming the authority as the URI writes it: nothing to parse.
+    if host.eq_ignore_ascii_case(authority.as_bytes()) {
+        return;
+    }
     let default = match scheme.unwrap_or("http") {
         s if s.eq_ignore_ascii_case("http") => Some(80),
         s if s.eq_ignore_ascii_case("https") => Some(443),
@@ -318,6 +322,12 @@ mod tests {
         for same in [&b"a.test"[..], b"A.Test:80", b"a.test:80"] {
             assert_eq!(key_with("http://a.test/x", same), plain);
         }
+        // The same authority in other case, written as the URI writes it.
+        assert_eq!(key_with("http://A.Test/x", b"a.TEST"), plain);
+        assert_eq!(
+            key_with("http://a.test:8080/x", b"A.test:8080"),
+            key(Method::GET, "http://a.test:8080/x")
+        );
         assert_eq!(
             key_with("https://a.test/x", b"a.test:443"),
             "GET https://a.test/x"

@@ -143,7 +143,7 @@ impl CacheStatus {
         }
         if let Some(st) = self.fwd_status {
             out.push_str("; fwd-status=");
-            push_int(out, i64::from(st));
+            push_status(out, st);
         }
         if let Some(t) = self.ttl {
             out.push_str("; ttl=");
@@ -254,6 +254,18 @@ impl Sink for Text {
     }
 }
 
+/// Writes a status code: three digits for any real one, without `push_int`'s general loop.
+fn push_status(out: &mut impl Sink, st: u16) {
+    const DIGITS: &[u8; 10] = b"0123456789";
+    if (100..1000).contains(&st) {
+        let d = |n: u16| DIGITS[usize::from(n % 10)];
+        let three = [d(st / 100), d(st / 10), d(st)];
+        out.push_str(std::str::from_utf8(&three).unwrap_or_default());
+    } else {
+        push_int(out, i64::from(st));
+    }
+}
+
 /// Writes `n` in decimal.
 fn push_int(out: &mut impl Sink, n: i64) {
     let mut buf = [0u8; 20];
@@ -360,12 +372,15 @@ mod tests {
                 format!("h; hit; ttl={clamped}")
             );
         }
-        assert_eq!(
-            CacheStatus::forward(ForwardReason::Stale)
-                .fwd_status(65535)
-                .to_field_value("h"),
-            "h; fwd=stale; fwd-status=65535"
-        );
+        // Every status, three digits or not, written in full (RFC 9211 §2.3: an Integer).
+        for st in [0, 7, 99, 100, 200, 304, 509, 999, 1000, 65535] {
+            assert_eq!(
+                CacheStatus::forward(ForwardReason::Stale)
+                    .fwd_status(st)
+                    .to_field_value("h"),
+                format!("h; fwd=stale; fwd-status={st}")
+            );
+        }
         // Longer than the stack buffer: spills to the heap, whole.
         let detail = "d".repeat(300);
         let member = CacheStatus::hit().ttl(-3).detail(detail.clone());

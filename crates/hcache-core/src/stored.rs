@@ -244,22 +244,8 @@ fn is_unstored(name: &HeaderName) -> bool {
 /// Removes what §3.1 says not to store: connection-specific fields and those `Connection`
 /// names, proxy fields, and (for a shared cache) qualified `private` fields.
 pub(crate) fn strip_unstored(headers: &mut HeaderMap, private_fields: &[HeaderName]) {
-    let mut named: Vec<HeaderName> = Vec::new();
-    let mut any = false;
-    for name in headers.keys() {
-        if is_unstored(name) {
-            any = true;
-            if *name == CONNECTION {
-                for line in headers.get_all(CONNECTION) {
-                    named.extend(
-                        crate::directives::list::elements(line.as_bytes())
-                            .filter_map(|e| HeaderName::from_bytes(e).ok()),
-                    );
-                }
-            }
-        }
-    }
-    if any {
+    if headers.keys().any(is_unstored) {
+        let named = connection_named(headers);
         let remove: Vec<HeaderName> = headers.keys().filter(|n| is_unstored(n)).cloned().collect();
         for n in remove.iter().chain(&named) {
             headers.remove(n);
@@ -268,6 +254,16 @@ pub(crate) fn strip_unstored(headers: &mut HeaderMap, private_fields: &[HeaderNa
     for n in private_fields {
         headers.remove(n);
     }
+}
+
+/// The fields the `Connection` lines of `headers` name (RFC 9110 §7.6.1).
+fn connection_named(headers: &HeaderMap) -> Vec<HeaderName> {
+    headers
+        .get_all(CONNECTION)
+        .iter()
+        .flat_map(|line| crate::directives::list::elements(line.as_bytes()))
+        .filter_map(|e| HeaderName::from_bytes(e).ok())
+        .collect()
 }
 
 /// Fields a 304 or HEAD response never rewrites (§3.2): `Content-Length` (required), and the
@@ -439,32 +435,39 @@ impl StoredResponse {
         opts: &CacheOptions,
     ) -> StoredResponse {
         let mut headers = self.headers.clone();
-        let mut incoming = new.clone();
         let mut new_cc = ResponseDirectives::default();
-        Scan::new(new).directives(new, opts, &mut new_cc);
+        let scan = Scan::new(new);
+        scan.directives(new, opts, &mut new_cc);
         let private_fields = if opts.shared {
             new_cc.private_fields()
         } else {
             &[]
         };
-        strip_unstored(&mut incoming, private_fields);
-        for name in INTEGRITY_FIELDS {
-            incoming.remove(name);
-        }
-        let mut last: Option<HeaderName> = None;
-        for (name, value) in incoming {
-            // `HeaderMap`'s owned iterator yields the name once, then `None` for its other
-            // values: replace on the first, append the rest.
-            match name {
-                Some(n) => {
-                    headers.insert(n.clone(), value);
-                    last = Some(n);
-                }
-                None => {
-                    if let Some(n) = &last {
-                        headers.append(n.clone(), value);
-                    }
-                }
+        // What `strip_unstored` would remove from the 304's fields, and the integrity fields,
+        // are passed over rather than removed from a copy of them.
+        let named = if scan.unstored {
+            connection_named(new)
+        } else {
+            Vec::new()
+        };
+        let kept = |name: &HeaderName| {
+            !(is_unstored(name)
+                || INTEGRITY_FIELDS.contains(name)
+                || private_fields.contains(name)
+                || named.contains(name))
+        };
+        // `HeaderMap::iter` yields each field's lines one after another: the first replaces
+        // the stored field, the others are appended to it.
+        let mut last: Option<&HeaderName> = None;
+        for (name, value) in new {
+            if !kept(name) {
+                continue;
+            }
+            if last == Some(name) {
+                headers.append(name.clone(), value.clone());
+            } else {
+                headers.insert(name.clone(), value.clone());
+                last = Some(name);
             }
         }
         StoredResponse::from_parts(

@@ -1,6 +1,6 @@
 //! The engine over the memory store, with no network: an in-process origin answers a fixed
-//! 1 KiB `200` with `cache-control: max-age=3600` (only asked to fill the cache), or with
-//! `no-store`.
+//! 1 KiB `200` with `cache-control: max-age=3600` (only asked to fill the cache), with
+//! `no-store`, or with `no-cache` (and a 304 to `If-None-Match: "v1"`).
 //!
 //! - `engine/hit_1k_memory`: one browser-like GET (4 fields) built, handed to
 //!   `Engine::handle` for a warm key, and its body read to the end, on a current-thread
@@ -9,12 +9,15 @@
 //!   forwarded, not stored, body read to the end. Against `engine/floor_no_store_direct`, the
 //!   same request sent to that origin without the engine: the difference is the engine's CPU
 //!   cost on a miss.
+//! - `engine/revalidate_1k_memory`: the same GET of a stored `no-cache` response: looked up,
+//!   validated (`If-None-Match`), answered 304, the stored metadata freshened (§4.3.4) and the
+//!   stored body read to the end.
 //! - `engine/hit_64_tasks_1000_keys`: 64 tasks on a 2-worker multi-thread runtime, each making
 //!   hits over 1,000 warm keys; reported as hits per second.
 //!
 //! After the runs, `main` checks with `Engine::stats` that every measured hit was a hit, that
-//! the origin was called exactly once per key (the fills), and that every no-store request was
-//! forwarded and nothing of it stored.
+//! the origin was called exactly once per key (the fills), that every no-store request was
+//! forwarded and nothing of it stored, and that every revalidation after the fill was a 304.
 //!
 //! Run with `cargo bench -p hcache-store-memory --bench engine_hit`; add `-- --test` for a
 //! quick smoke run that checks each benchmark once.
@@ -30,7 +33,7 @@ use bytes::Bytes;
 use criterion::{Criterion, Throughput};
 use hcache_core::{Engine, Upstream};
 use hcache_store_memory::MemoryStore;
-use http::header::{ACCEPT, ACCEPT_ENCODING, HOST, USER_AGENT};
+use http::header::{ACCEPT, ACCEPT_ENCODING, HOST, IF_NONE_MATCH, USER_AGENT};
 use http::{HeaderValue, Request, Response, Uri};
 use http_body_util::{BodyExt, Full};
 use tokio::runtime::Runtime;
@@ -41,19 +44,32 @@ const TASKS: usize = 64;
 /// Hits each task makes per measured iteration of the 64-task benchmark.
 const HITS_PER_TASK: u64 = 16;
 
-/// The origin: a fixed 1 KiB response, fresh for an hour unless built with
-/// [`Origin::no_store`]. Counts its calls.
+/// How the in-process origin answers.
+#[derive(Default, Clone, Copy, PartialEq, Eq)]
+enum Answer {
+    /// 200, `cache-control: max-age=3600`.
+    #[default]
+    Fresh,
+    /// 200, `cache-control: no-store`.
+    NoStore,
+    /// 200, `cache-control: no-cache`; 304 to `If-None-Match: "v1"`.
+    Validate,
+}
+
+/// The origin: a fixed 1 KiB response with `etag: "v1"`, answered as [`Answer`] says. Counts
+/// its calls and its 304s.
 #[derive(Default)]
 struct Origin {
     calls: AtomicU64,
-    no_store: bool,
+    not_modified: AtomicU64,
+    answer: Answer,
 }
 
 impl Origin {
-    fn no_store() -> Self {
+    fn answering(answer: Answer) -> Self {
         Origin {
-            calls: AtomicU64::new(0),
-            no_store: true,
+            answer,
+            ..Origin::default()
         }
     }
 }
@@ -69,24 +85,34 @@ impl Upstream<()> for Origin {
 
     fn send(
         &self,
-        _request: Request<()>,
+        request: Request<()>,
     ) -> impl Future<Output = Result<Response<Full<Bytes>>, Infallible>> + Send {
         self.calls.fetch_add(1, Relaxed);
-        let res = Response::builder()
-            .header(
-                "cache-control",
-                if self.no_store {
-                    "no-store"
-                } else {
-                    "max-age=3600"
-                },
-            )
-            .header("content-type", "application/octet-stream")
-            .header("content-length", BODY_LEN)
-            .header("etag", "\"v1\"")
-            .body(Full::new(body().clone()))
-            .expect("valid response");
-        ready(Ok(res))
+        let matches = request
+            .headers()
+            .get(IF_NONE_MATCH)
+            .is_some_and(|v| v == "\"v1\"");
+        let res = if self.answer == Answer::Validate && matches {
+            self.not_modified.fetch_add(1, Relaxed);
+            Response::builder()
+                .status(304)
+                .header("cache-control", "no-cache")
+                .header("etag", "\"v1\"")
+                .body(Full::new(Bytes::new()))
+        } else {
+            let cc = match self.answer {
+                Answer::Fresh => "max-age=3600",
+                Answer::NoStore => "no-store",
+                Answer::Validate => "no-cache",
+            };
+            Response::builder()
+                .header("cache-control", cc)
+                .header("content-type", "application/octet-stream")
+                .header("content-length", BODY_LEN)
+                .header("etag", "\"v1\"")
+                .body(Full::new(body().clone()))
+        };
+        ready(Ok(res.expect("valid response")))
     }
 }
 
@@ -181,9 +207,16 @@ fn hit_1k_and_no_store_miss(c: &mut Criterion) {
     let uri: Uri = "https://example.com/assets/app.js?v=3".parse().unwrap();
     // Fill.
     assert_eq!(rt.block_on(fetch(&engine, &origin, &uri)), BODY_LEN);
-    let (miss_engine, no_store) = (self::engine(), Origin::no_store());
+    let (miss_engine, no_store) = (self::engine(), Origin::answering(Answer::NoStore));
     let miss_uri: Uri = "https://example.com/api/now?v=3".parse().unwrap();
-    let direct = Origin::no_store();
+    let direct = Origin::answering(Answer::NoStore);
+    let (reval_engine, validating) = (self::engine(), Origin::answering(Answer::Validate));
+    let reval_uri: Uri = "https://example.com/api/feed?v=3".parse().unwrap();
+    // Fill.
+    assert_eq!(
+        rt.block_on(fetch(&reval_engine, &validating, &reval_uri)),
+        BODY_LEN
+    );
 
     let mut g = c.benchmark_group("engine");
     g.warm_up_time(Duration::from_secs(1))
@@ -200,6 +233,13 @@ fn hit_1k_and_no_store_miss(c: &mut Criterion) {
         b.iter_custom(|iters| {
             serial(&rt, iters, || {
                 fetch(&miss_engine, &no_store, black_box(&miss_uri))
+            })
+        })
+    });
+    g.bench_function("revalidate_1k_memory", |b| {
+        b.iter_custom(|iters| {
+            serial(&rt, iters, || {
+                fetch(&reval_engine, &validating, black_box(&reval_uri))
             })
         })
     });
@@ -230,6 +270,20 @@ fn hit_1k_and_no_store_miss(c: &mut Criterion) {
     println!(
         "engine/no_store_miss_1k_memory: {} requests, {} misses, 0 stored",
         s.engine.requests, s.engine.misses
+    );
+    let s = reval_engine.stats();
+    let calls = validating.calls.load(Relaxed);
+    assert_eq!(s.engine.requests, calls, "every request forwarded");
+    assert_eq!(
+        validating.not_modified.load(Relaxed),
+        calls - 1,
+        "every request after the fill answered 304"
+    );
+    assert_eq!(s.engine.not_modified, calls - 1, "every 304 freshened");
+    assert_eq!(s.store.entries, 1, "one entry");
+    println!(
+        "engine/revalidate_1k_memory: {} requests, {} 304s",
+        s.engine.requests, s.engine.not_modified
     );
 }
 

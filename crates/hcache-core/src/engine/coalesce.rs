@@ -6,6 +6,7 @@
 //! Runtime-agnostic: waiting uses `event-listener`, which needs no executor of its own.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -50,11 +51,16 @@ pub(crate) enum Role {
 impl Flights {
     pub(crate) fn join(self: &Arc<Self>, key: &CacheKey) -> Role {
         let mut map = self.map.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(f) = map.get(key) {
-            return Role::Follower(Waiter { flight: f.clone() });
-        }
-        let flight = Arc::new(Flight::default());
-        map.insert(key.clone(), flight.clone());
+        // One hash of the key, whichever way it goes (a key is a whole URI).
+        let flight = match map.entry(key.clone()) {
+            Entry::Occupied(f) => {
+                return Role::Follower(Waiter {
+                    flight: f.get().clone(),
+                });
+            }
+            Entry::Vacant(v) => v.insert(Arc::default()).clone(),
+        };
+        drop(map);
         Role::Leader(FlightGuard {
             flights: self.clone(),
             key: key.clone(),
@@ -105,13 +111,12 @@ impl FlightGuard {
             .map
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        if map
-            .get(&self.key)
-            .is_some_and(|f| Arc::ptr_eq(f, &self.flight))
+        if let Entry::Occupied(f) = map.entry(self.key.clone())
+            && Arc::ptr_eq(f.get(), &self.flight)
         {
             // Counted under the lock, before the key is free to lead again.
             self.flights.ended.fetch_add(1, Ordering::SeqCst);
-            map.remove(&self.key);
+            f.remove();
         }
         drop(map);
         self.flight.done.notify(usize::MAX);
