@@ -110,12 +110,16 @@ pub(crate) fn to_reqwest_response(
         .remove::<OriginUrl>()
         .map_or(request_url, |u| u.0);
     // reqwest reads a response's URL from an extension only its response builder can set.
-    // The response's own extensions (usually none) join the carrier's, not the other way
-    // round: that saves building a second map.
+    // The smaller map joins the larger: a response from the cache has no extensions of its
+    // own (the carrier's map is taken as it is), one from the origin has reqwest's (the
+    // carrier's one entry moves into them).
     if let Ok(carrier) = http::Response::builder().url(url).body(()) {
-        let mut extensions = carrier.into_parts().0.extensions;
-        extensions.extend(std::mem::take(res.extensions_mut()));
-        *res.extensions_mut() = extensions;
+        let carried = carrier.into_parts().0.extensions;
+        if res.extensions().is_empty() {
+            *res.extensions_mut() = carried;
+        } else {
+            res.extensions_mut().extend(carried);
+        }
     }
     reqwest::Response::from(res.map(Body::wrap))
 }
