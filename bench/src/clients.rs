@@ -32,6 +32,13 @@ pub(crate) enum Config {
     /// reqwest-middleware 0.5 over reqwest 0.13 with no middleware: the framework's own cost,
     /// which hcache-reqwest pays on every request.
     Middleware,
+    /// reqwest-middleware 0.5 with [`crate::floor::PassThrough`]: the cost of being a
+    /// middleware. Measured only as a miss.
+    PassThrough,
+    /// reqwest-middleware 0.5 with [`crate::floor::Converted`]: a middleware's cost plus the
+    /// conversions to and from `http` types hcache-reqwest makes, with no caching work.
+    /// Measured only as a miss.
+    Converted,
     /// hcache-reqwest over `MemoryStore`.
     Memory,
     /// hcache-reqwest over `MemoryStore`, each request marked `CacheMode::NoStore`: the
@@ -75,6 +82,10 @@ impl Config {
             Config::Reqwest => "reqwest 0.13 (no cache)",
             Config::Reqwest012 => "reqwest 0.12 (no cache)",
             Config::Middleware => "reqwest-middleware 0.5, no middleware (no cache)",
+            Config::PassThrough => "reqwest-middleware 0.5, a pass-through middleware (no cache)",
+            Config::Converted => {
+                "reqwest-middleware 0.5, a middleware converting to `http` and back (no cache)"
+            }
             Config::Memory => "hcache memory",
             Config::Bypass => "hcache memory, `CacheMode::NoStore` (cache bypassed)",
             Config::Cacache => "hcache cacache",
@@ -90,6 +101,8 @@ impl Config {
             Config::Reqwest => "reqwest",
             Config::Reqwest012 => "reqwest012",
             Config::Middleware => "middleware",
+            Config::PassThrough => "pass-through",
+            Config::Converted => "converted",
             Config::Memory => "memory",
             Config::Bypass => "bypass",
             Config::Cacache => "cacache",
@@ -202,6 +215,16 @@ impl Client {
             Config::Middleware => {
                 Kind::Middleware(reqwest_middleware::ClientBuilder::new(plain()?).build())
             }
+            Config::PassThrough => Kind::Middleware(
+                reqwest_middleware::ClientBuilder::new(plain()?)
+                    .with(crate::floor::PassThrough)
+                    .build(),
+            ),
+            Config::Converted => Kind::Middleware(
+                reqwest_middleware::ClientBuilder::new(plain()?)
+                    .with(crate::floor::Converted)
+                    .build(),
+            ),
             Config::Memory | Config::Bypass => hcache(Arc::new(Cache::new(memory())))?,
             Config::Cacache => hcache(Arc::new(Cache::new(hcache_disk()?)))?,
             Config::Tiered => hcache(Arc::new(Cache::new(TieredStore::new(

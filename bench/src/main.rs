@@ -15,6 +15,7 @@
 #![forbid(unsafe_code)]
 
 mod clients;
+mod floor;
 mod origin;
 mod pin;
 mod report;

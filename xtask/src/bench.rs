@@ -48,7 +48,10 @@ pub(crate) fn run(args: &[String]) -> Result {
     let mut build = if smoke {
         util::cargo_command(&["build", "-p", "hcache-bench"])
     } else {
-        util::cargo_command(&["build", "--release", "-p", "hcache-bench"])
+        // The bench profile (fat LTO, one codegen unit: the workspace's Cargo.toml), as for
+        // the criterion benches; every configuration, peers and plain clients included, is
+        // built into the one binary, so all sides are compiled alike.
+        util::cargo_command(&["build", "--profile", "bench", "-p", "hcache-bench"])
     };
     step(&mut build, &mut commands)?;
     let exe = util::target_dir()
@@ -488,7 +491,9 @@ fn render(
          tiered stores; [http-cache-reqwest] 0.16 (the newest release that is not a \
          pre-release; 1.0 is in alpha) with its Moka and cacache managers, on reqwest 0.12; \
          plain reqwest 0.13 and 0.12 without a cache; and reqwest-middleware 0.5 with no \
-         middleware, the framework cost hcache-reqwest pays on every request. The latency \
+         middleware, the framework cost hcache-reqwest pays on every request. Everything is \
+         built into one binary with the bench profile (fat LTO, one codegen unit; the \
+         workspace's `Cargo.toml`), peers and plain clients alike. The latency \
          scenarios run with the client, the origin and their helper threads pinned to one CPU \
          (see Harness settings; why: bench/src/pin.rs). Each cache is compared with the \
          plain client it is built on. Every scenario warms up, then measures repeated rounds, \

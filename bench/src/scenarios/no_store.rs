@@ -12,10 +12,16 @@ pub(super) async fn run(
 ) -> Result<(), BoxError> {
     progress("no-store miss");
     // The bypassed cache after the memory store's row: what a miss costs apart from the
-    // caching itself.
+    // caching itself; the two floors after the bare middleware's row: what any middleware
+    // pays, and one that converts to `http` types and back.
+    let extra = |c: Config| match c {
+        Config::Memory => &[Config::Bypass][..],
+        Config::Middleware => &[Config::PassThrough, Config::Converted][..],
+        _ => &[][..],
+    };
     let probes = Config::ALL
         .into_iter()
-        .flat_map(|c| std::iter::once(c).chain((c == Config::Memory).then_some(Config::Bypass)))
+        .flat_map(|c| std::iter::once(c).chain(extra(c).iter().copied()))
         .map(|c| Probe::new(origin, c, "nostore", "miss", false, 200))
         .collect::<Result<Vec<_>, _>>()?;
     let rounds = latency(&probes, s).await?;
@@ -30,7 +36,10 @@ pub(super) async fn run(
          not stored. Each configuration against the plain reqwest it is built on, within \
          the same round. The bypassed row sends each request with `CacheMode::NoStore`, \
          which skips the lookup, the coalescing and the storability check: the adapter and \
-         the engine around the send, with no caching work.",
+         the engine around the send, with no caching work. The pass-through and converting \
+         middlewares are floors, not caches: the cost of any middleware, and of one that \
+         also converts the request and response to `http` types and back as hcache-reqwest \
+         does (bench/src/floor.rs).",
         &["configuration", "median", "p99", "× own plain reqwest"],
     );
     for (i, p) in probes.iter().enumerate() {
