@@ -129,10 +129,7 @@ fn write_normalized_uri(out: &mut String, uri: &Uri, host_header: Option<&[u8]>)
                 None
             };
             match port {
-                Some(p) if Some(p) != default => {
-                    use std::fmt::Write;
-                    let _ = write!(out, ":{p}");
-                }
+                Some(p) if Some(p) != default => push_port(out, a.as_str(), p),
                 _ => {}
             }
         }
@@ -204,6 +201,24 @@ fn host_port(authority: &str) -> (&str, Option<u16>) {
         hp.find(':').unwrap_or(hp.len())
     };
     (&hp[..end], port)
+}
+
+/// Writes `:port`: as the authority spells it when that is already how the key writes it
+/// (digits only, no leading zero), which saves formatting the number.
+fn push_port(out: &mut String, authority: &str, port: u16) {
+    match authority.rsplit_once(':') {
+        Some((_, text))
+            if text.bytes().all(|b| b.is_ascii_digit())
+                && (!text.starts_with('0') || text == "0") =>
+        {
+            out.push(':');
+            out.push_str(text);
+        }
+        _ => {
+            use std::fmt::Write;
+            let _ = write!(out, ":{port}");
+        }
+    }
 }
 
 fn push_lowercase(out: &mut String, s: &str) {
@@ -288,6 +303,19 @@ mod tests {
         assert_eq!(
             key(Method::GET, "https://e.com:8443/"),
             "GET https://e.com:8443/"
+        );
+        // A port is written as a number: leading zeros dropped, however the URI spells it.
+        for spelled in ["8443", "08443", "008443"] {
+            let uri = format!("https://e.com:{spelled}/");
+            assert_eq!(key(Method::GET, &uri), "GET https://e.com:8443/", "{uri}");
+        }
+        assert_eq!(key(Method::GET, "http://e.com:0/"), "GET http://e.com:0/");
+        assert_eq!(key(Method::GET, "http://e.com:00/"), "GET http://e.com:0/");
+        assert_eq!(key(Method::GET, "http://e.com:080/"), "GET http://e.com/");
+        // `http` reads `+81` as port 81 (`u16`'s parse takes a sign): written as the number.
+        assert_eq!(
+            key(Method::GET, "http://e.com:+81/"),
+            "GET http://e.com:81/"
         );
         assert_eq!(key(Method::GET, "http://e.com?q"), "GET http://e.com/?q");
         assert_eq!(

@@ -5,6 +5,10 @@ use std::fmt;
 use http::HeaderMap;
 use http::header::{Entry, HeaderName, HeaderValue};
 
+mod recurring;
+
+pub(crate) use recurring::Recurring;
+
 /// The standard `Cache-Status` field name.
 pub const CACHE_STATUS: HeaderName = HeaderName::from_static("cache-status");
 
@@ -168,32 +172,38 @@ impl CacheStatus {
     /// Appends this member to `field` in `headers` (RFC 9211 §2: a cache adds its member after
     /// any already present).
     pub fn append_to(&self, headers: &mut HeaderMap, field: &HeaderName, name: &str) {
+        if let Some(v) = self.field_value(name) {
+            append_member(headers, field, v);
+        }
+    }
+
+    /// The member as a field value. (Always made: the text written is visible ASCII.)
+    pub(crate) fn field_value(&self, name: &str) -> Option<HeaderValue> {
         // Built on the stack (one allocation: the field value's own).
         let mut text = Text::default();
         self.write_member(&mut text, name);
-        let mine = text.as_bytes();
-        match headers.entry(field) {
-            Entry::Vacant(e) => {
-                if let Ok(v) = HeaderValue::from_bytes(mine) {
-                    e.insert(v);
-                }
-            }
-            Entry::Occupied(mut e) => {
-                let prev = e.get().as_bytes();
-                if !prev.is_empty() && e.iter().count() == 1 {
-                    let mut v = Vec::with_capacity(prev.len() + 2 + mine.len());
-                    v.extend_from_slice(prev);
-                    v.extend_from_slice(b", ");
-                    v.extend_from_slice(mine);
-                    let v = HeaderValue::from_bytes(&v).or_else(|_| HeaderValue::from_bytes(mine));
-                    if let Ok(v) = v {
-                        e.insert(v);
-                    }
-                } else if let Ok(v) = HeaderValue::from_bytes(mine) {
-                    // Several lines already: append a line of our own (lines combine as a
-                    // list).
-                    e.append(v);
-                }
+        HeaderValue::from_bytes(text.as_bytes()).ok()
+    }
+}
+
+/// Appends the member `mine` to `field` in `headers`, after any already there (RFC 9211 §2).
+pub(crate) fn append_member(headers: &mut HeaderMap, field: &HeaderName, mine: HeaderValue) {
+    match headers.entry(field) {
+        Entry::Vacant(e) => {
+            e.insert(mine);
+        }
+        Entry::Occupied(mut e) => {
+            let prev = e.get().as_bytes();
+            if !prev.is_empty() && e.iter().count() == 1 {
+                let ours = mine.as_bytes();
+                let mut v = Vec::with_capacity(prev.len() + 2 + ours.len());
+                v.extend_from_slice(prev);
+                v.extend_from_slice(b", ");
+                v.extend_from_slice(ours);
+                e.insert(HeaderValue::from_bytes(&v).unwrap_or(mine));
+            } else {
+                // Several lines already: append a line of our own (lines combine as a list).
+                e.append(mine);
             }
         }
     }

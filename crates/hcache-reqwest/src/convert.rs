@@ -77,7 +77,7 @@ pub(crate) fn to_reqwest_request_for(
     req: http::Request<Body>,
     target: &Target,
 ) -> Result<reqwest::Request, reqwest::Error> {
-    if req.uri() != &target.uri {
+    if !same_text(req.uri(), &target.uri) {
         let mut out = to_reqwest_request(req)?;
         *out.timeout_mut() = target.timeout;
         return Ok(out);
@@ -89,6 +89,17 @@ pub(crate) fn to_reqwest_request_for(
     *out.body_mut() = Some(body);
     *out.timeout_mut() = target.timeout;
     Ok(out)
+}
+
+/// Whether `a` is `b` byte for byte. `Uri`'s `==` compares the scheme and authority without
+/// regard to case, which costs more than the rest of the conversion; a URI equal only up to
+/// case takes the full conversion, which is as correct, just slower.
+fn same_text(a: &http::Uri, b: &http::Uri) -> bool {
+    a.scheme_str() == b.scheme_str()
+        && a.authority().map(http::uri::Authority::as_str)
+            == b.authority().map(http::uri::Authority::as_str)
+        && a.path_and_query().map(http::uri::PathAndQuery::as_str)
+            == b.path_and_query().map(http::uri::PathAndQuery::as_str)
 }
 
 /// An origin response for the engine; its body keeps streaming from the connection.
@@ -206,6 +217,22 @@ mod tests {
             .expect("request");
         let back = to_reqwest_request_for(other, &target).expect("convertible");
         assert_eq!(back.url().as_str(), "http://127.0.0.1:1/b");
+        assert_eq!(back.timeout(), Some(&std::time::Duration::from_secs(7)));
+    }
+
+    #[test]
+    fn request_to_the_target_in_other_case_is_converted_in_full() {
+        let mut req = request("http://host.test:1/a?q");
+        *req.timeout_mut() = Some(std::time::Duration::from_secs(7));
+        let Ok((_, target)) = to_http_request(req, &Extensions::new()) else {
+            panic!("convertible");
+        };
+        let other = http::Request::get("http://HOST.test:1/a?q")
+            .body(Body::default())
+            .expect("request");
+        assert!(!same_text(other.uri(), &target.uri));
+        let back = to_reqwest_request_for(other, &target).expect("convertible");
+        assert_eq!(back.url().as_str(), "http://host.test:1/a?q");
         assert_eq!(back.timeout(), Some(&std::time::Duration::from_secs(7)));
     }
 

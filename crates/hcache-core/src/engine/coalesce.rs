@@ -33,7 +33,11 @@ struct Flight {
 /// The in-flight origin fetches, by primary key.
 #[derive(Debug, Default)]
 pub(crate) struct Flights {
-    map: Mutex<HashMap<CacheKey, Arc<Flight>>>,
+    /// Hashed with foldhash, randomly seeded per map, rather than SipHash: a key is a whole
+    /// URI, hashed on every miss and revalidation when its flight starts and again when it
+    /// ends, and SipHash made that a visible part of a miss. The map only ever holds the
+    /// fetches in progress, so colliding keys would have to be in flight together.
+    map: Mutex<HashMap<CacheKey, Arc<Flight>, foldhash::quality::RandomState>>,
     /// How many flights have ended, of any key. A request that read the same count before
     /// its lookup and after it became a leader knows no flight ended in between, so its
     /// lookup cannot have missed another leader's commit.

@@ -231,8 +231,8 @@ impl<S: CacheStore> Engine<S> {
     }
 
     fn add_status(&self, headers: &mut http::HeaderMap, status: &CacheStatus) {
-        if let Some(name) = self.inner.policy.options().cache_status() {
-            status.append_to(headers, &self.inner.status_field, name);
+        if let Some(value) = self.inner.statuses.as_ref().and_then(|s| s.value(status)) {
+            crate::status::append_member(headers, &self.inner.status_field, value);
         }
     }
 

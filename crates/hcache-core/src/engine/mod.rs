@@ -28,7 +28,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::key::CacheKey;
 use crate::options::CacheOptions;
 use crate::policy::CachePolicy;
-use crate::status::CACHE_STATUS;
+use crate::status::{CACHE_STATUS, Recurring};
 use crate::store::{CacheStore, StoreStats};
 use coalesce::Flights;
 use stats::Counters;
@@ -100,6 +100,8 @@ struct Inner<S> {
     revalidating: Mutex<HashSet<CacheKey>>,
     counters: Arc<Counters>,
     status_field: HeaderName,
+    /// This cache's `Cache-Status` members, none when it sends none.
+    statuses: Option<Recurring>,
 }
 
 /// Builds an [`Engine`]: the store is required, everything else has a default.
@@ -144,6 +146,7 @@ impl<S: CacheStore> EngineBuilder<S> {
 
     /// The engine.
     pub fn build(self) -> Engine<S> {
+        let statuses = self.options.cache_status().map(Recurring::new);
         Engine {
             inner: Arc::new(Inner {
                 policy: CachePolicy::new(self.options),
@@ -154,6 +157,7 @@ impl<S: CacheStore> EngineBuilder<S> {
                 revalidating: Mutex::default(),
                 counters: Arc::default(),
                 status_field: self.status_field,
+                statuses,
             }),
         }
     }
