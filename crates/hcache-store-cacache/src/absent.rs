@@ -13,13 +13,12 @@
 //! generation (an older version of this store, a deleted generation file) can hide: a miss
 //! for that long, never a wrong response.
 
-use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
-use crate::index::KeyHash;
+use crate::index::{KeyHash, KeyMap};
 
 /// The generation file, in the store's directory.
 pub(crate) const GENERATION: &str = "generation";
@@ -53,7 +52,7 @@ pub(crate) enum Before {
 pub(crate) struct Absent {
     /// `None` (never set) when the file could not be opened: nothing is remembered then.
     file: OnceLock<File>,
-    keys: Mutex<HashMap<KeyHash, Seen>>,
+    keys: Mutex<KeyMap<Seen>>,
 }
 
 impl Absent {
@@ -75,7 +74,7 @@ impl Absent {
         }
     }
 
-    fn keys(&self) -> MutexGuard<'_, HashMap<KeyHash, Seen>> {
+    fn keys(&self) -> MutexGuard<'_, KeyMap<Seen>> {
         self.keys.lock().unwrap_or_else(PoisonError::into_inner)
     }
 

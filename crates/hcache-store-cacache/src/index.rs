@@ -12,6 +12,12 @@ use hcache_core::StoreStats;
 /// An entry's name on disk: the SHA-256 of its primary key.
 pub(crate) type KeyHash = [u8; 32];
 
+/// A map by entry, hashed with foldhash (randomly seeded per map, as the memory store's maps
+/// are) rather than SipHash: a lookup, a hit or a 304 goes through two or three of these
+/// maps, and SipHash over the 32 bytes was a visible part of a disk revalidation. The bytes
+/// are not used as the hash directly: keys come from URLs, which others may choose.
+pub(crate) type KeyMap<V> = HashMap<KeyHash, V, foldhash::quality::RandomState>;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Info {
     /// Bytes on disk: the entry file and every variant's content file.
@@ -23,7 +29,7 @@ pub(crate) struct Info {
 
 #[derive(Debug, Default)]
 pub(crate) struct Index {
-    entries: HashMap<KeyHash, Info>,
+    entries: KeyMap<Info>,
     /// Entries by last use, oldest first.
     lru: BTreeSet<(u64, KeyHash)>,
     bytes: u64,

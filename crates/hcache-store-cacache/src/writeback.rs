@@ -25,7 +25,6 @@
 //!
 //! Dropping the last clone of the store writes what is pending before it returns.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::{Duration, Instant};
@@ -33,7 +32,7 @@ use std::time::{Duration, Instant};
 use hcache_core::{StoreError, StoredResponse};
 
 use crate::disk::Disk;
-use crate::index::KeyHash;
+use crate::index::{KeyHash, KeyMap};
 
 /// How long the writer waits after an update before writing: the updates of an entry
 /// revalidated again and again meanwhile cost one write, so a hot entry is rewritten at most
@@ -68,7 +67,7 @@ impl Pending {
 
 #[derive(Debug, Default)]
 struct State {
-    pending: HashMap<KeyHash, Pending>,
+    pending: KeyMap<Pending>,
     /// Whether the writer thread runs (started on the first update).
     started: bool,
     /// Whether the writer is between taking a batch and forgetting what it wrote.
