@@ -113,7 +113,11 @@ impl Config {
     }
 
     pub(crate) fn from_slug(slug: &str) -> Option<Config> {
-        Config::ALL.into_iter().find(|c| c.slug() == slug)
+        let floors = [Config::Bypass, Config::PassThrough, Config::Converted];
+        Config::ALL
+            .into_iter()
+            .chain(floors)
+            .find(|c| c.slug() == slug)
     }
 
     /// The plain client this configuration is built on.

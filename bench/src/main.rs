@@ -6,6 +6,7 @@
 //! hcache-bench [--smoke] [--out FILE] [--only hit,throughput,revalidation,no-store,big]
 //!              [--rounds N] [--iters N] [--warmup N]     (latency scenarios' counts)
 //! hcache-bench big <config> --len BYTES --hits N     (one child of the big-body scenario)
+//! hcache-bench repeat <config> <scenario> N   (N requests, untimed: for counting instructions)
 //! ```
 //!
 //! Prints each scenario's table and writes the tables and the named numbers as JSON to FILE;
@@ -32,11 +33,13 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("big") => scenarios::big::child(&args[1..]),
+        Some("repeat") => scenarios::repeat::child(&args[1..]),
         Some("-h" | "--help") => {
             println!(
                 "usage: hcache-bench [--smoke] [--out FILE] [--only SCENARIO,...] \
                  [--rounds N] [--iters N] [--warmup N]\n\
-                 scenarios: hit, throughput, revalidation, no-store, big"
+                 scenarios: hit, throughput, revalidation, no-store, big\n\
+                 hcache-bench repeat CONFIG hit|revalidation|no-store N   (untimed, for callgrind)"
             );
             Ok(())
         }

@@ -68,6 +68,17 @@ pub(crate) fn run(args: &[String]) -> Result {
         harness.arg("--smoke");
     }
     step(&mut harness, &mut commands)?;
+    if smoke {
+        // The untimed mode instruction counts are taken with (bench/src/scenarios/repeat.rs),
+        // once per latency scenario, so that it keeps working.
+        for scenario in ["hit", "revalidation", "no-store"] {
+            let mut repeat = Command::new(&exe);
+            repeat
+                .args(["repeat", "memory", scenario, "2"])
+                .current_dir(util::workspace_root());
+            step(&mut repeat, &mut commands)?;
+        }
+    }
     let e2e: Value = fs::read_to_string(&json)
         .map_err(|e| format!("read {}: {e}", json.display()))
         .and_then(|t| {

@@ -3,6 +3,7 @@
 pub(crate) mod big;
 mod hit;
 mod no_store;
+pub(crate) mod repeat;
 mod revalidation;
 mod throughput;
 
