@@ -5,7 +5,7 @@
 mod memo;
 mod writer;
 
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::BuildHasher;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
@@ -27,6 +27,7 @@ pub struct TieredStore<F, B> {
     back: B,
     counters: Arc<Counters>,
     back_ids: Arc<BackIds>,
+    ids: Ids,
 }
 
 #[derive(Debug, Default)]
@@ -64,12 +65,27 @@ pub enum TieredHandle<FH, BH> {
     Back(Variant<BH>),
 }
 
-/// The id a variant has in every tier: its secondary key identifies it within its entry
-/// (a commit replaces the variant with the same key), so it is stable across tiers.
-fn vary_id(vary: &VaryKey) -> VariantId {
-    let mut h = DefaultHasher::new();
-    vary.hash(&mut h);
-    VariantId(h.finish())
+/// Gives a variant the id it has in every tier: the hash of its secondary key, which
+/// identifies it within its entry (a commit replaces the variant with the same key), so it
+/// is the same whichever tier the variant is read from. Seeded at random for each store
+/// (the clones of a store share the seed): the `Vary` values that make up a secondary key
+/// come from requests, and with a hash known in advance two of them could be chosen to
+/// collide, so that a 304 for one variant would update the other.
+#[derive(Debug, Clone, Default)]
+struct Ids(foldhash::quality::RandomState);
+
+impl Ids {
+    fn of(&self, vary: &VaryKey) -> VariantId {
+        VariantId(self.0.hash_one(vary))
+    }
+
+    fn variant<H>(&self, response: Arc<StoredResponse>, body: H) -> Variant<H> {
+        Variant {
+            id: self.of(response.vary()),
+            response,
+            body,
+        }
+    }
 }
 
 impl<F: CacheStore, B: CacheStore> TieredStore<F, B> {
@@ -80,6 +96,7 @@ impl<F: CacheStore, B: CacheStore> TieredStore<F, B> {
             back,
             counters: Arc::default(),
             back_ids: Arc::default(),
+            ids: Ids::default(),
         }
     }
 
@@ -112,6 +129,7 @@ impl<F: CacheStore, B: CacheStore> TieredStore<F, B> {
 
     /// The variant of `store` under `key` whose tiered id is `id`, looked up in that store.
     async fn find<S: CacheStore>(
+        &self,
         store: &S,
         key: &CacheKey,
         id: VariantId,
@@ -120,7 +138,7 @@ impl<F: CacheStore, B: CacheStore> TieredStore<F, B> {
             .get(key)
             .await?
             .into_iter()
-            .find(|v| vary_id(v.response.vary()) == id))
+            .find(|v| self.ids.of(v.response.vary()) == id))
     }
 }
 
@@ -134,7 +152,7 @@ impl<F: CacheStore, B: CacheStore> CacheStore for TieredStore<F, B> {
                 self.counters.front_hits.fetch_add(1, Relaxed);
                 return Ok(vs
                     .into_iter()
-                    .map(|v| tiered(v.response.clone(), TieredHandle::Front(v)))
+                    .map(|v| self.ids.variant(v.response.clone(), TieredHandle::Front(v)))
                     .collect());
             }
             Ok(_) => {}
@@ -147,7 +165,7 @@ impl<F: CacheStore, B: CacheStore> CacheStore for TieredStore<F, B> {
         Ok(vs
             .into_iter()
             .map(|v| {
-                let id = vary_id(v.response.vary());
+                let id = self.ids.of(v.response.vary());
                 self.back_ids.learn(key, id, v.id);
                 Variant {
                     id,
@@ -171,7 +189,7 @@ impl<F: CacheStore, B: CacheStore> CacheStore for TieredStore<F, B> {
                     // reader's: drop it and read from the back.
                     self.front_failed();
                     let _ = self.front.remove_variant(key, v.id).await;
-                    match Self::find(&self.back, key, variant.id).await? {
+                    match self.find(&self.back, key, variant.id).await? {
                         Some(v) => v,
                         None => {
                             return Err(StoreError::Backend("variant gone from both tiers".into()));
@@ -221,7 +239,7 @@ impl<F: CacheStore, B: CacheStore> CacheStore for TieredStore<F, B> {
         Ok(Some(TieredWriter::new(
             front,
             back,
-            vary_id(response.vary()),
+            self.ids.of(response.vary()),
             (key.clone(), self.back_ids.clone()),
         )))
     }
@@ -235,7 +253,7 @@ impl<F: CacheStore, B: CacheStore> CacheStore for TieredStore<F, B> {
         // The back's id for it, remembered, or else looked up (see `memo`).
         let back_id = match self.back_ids.get(key, id) {
             Some(b) => Some(b),
-            None => Self::find(&self.back, key, id).await?.map(|v| {
+            None => self.find(&self.back, key, id).await?.map(|v| {
                 self.back_ids.learn(key, id, v.id);
                 v.id
             }),
@@ -243,7 +261,7 @@ impl<F: CacheStore, B: CacheStore> CacheStore for TieredStore<F, B> {
         if let Some(b) = back_id {
             self.back.update(key, b, response.clone()).await?;
         }
-        match Self::find(&self.front, key, id).await {
+        match self.find(&self.front, key, id).await {
             Ok(Some(v)) => {
                 if self.front.update(key, v.id, response).await.is_err() {
                     self.front_failed();
@@ -257,7 +275,7 @@ impl<F: CacheStore, B: CacheStore> CacheStore for TieredStore<F, B> {
 
     async fn remove_variant(&self, key: &CacheKey, id: VariantId) -> Result<(), StoreError> {
         // Front first: a reader must never find in memory what the back no longer holds.
-        match Self::find(&self.front, key, id).await {
+        match self.find(&self.front, key, id).await {
             Ok(Some(v)) => {
                 if self.front.remove_variant(key, v.id).await.is_err() {
                     // Fail closed: drop the whole key from the front.
@@ -271,7 +289,7 @@ impl<F: CacheStore, B: CacheStore> CacheStore for TieredStore<F, B> {
             }
         }
         self.back_ids.forget(key, id);
-        if let Some(v) = Self::find(&self.back, key, id).await? {
+        if let Some(v) = self.find(&self.back, key, id).await? {
             self.back.remove_variant(key, v.id).await?;
         }
         Ok(())
@@ -299,13 +317,5 @@ impl<F: CacheStore, B: CacheStore> CacheStore for TieredStore<F, B> {
 
     fn max_entry_size(&self) -> Option<u64> {
         self.back.max_entry_size()
-    }
-}
-
-fn tiered<H>(response: Arc<StoredResponse>, body: H) -> Variant<H> {
-    Variant {
-        id: vary_id(response.vary()),
-        response,
-        body,
     }
 }

@@ -13,7 +13,7 @@
 //! the next lookup that reaches the back learns the new id. Bounded, least recently used
 //! first out; a forgotten id is looked up as before.
 
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::{BuildHasher, Hash, Hasher};
 use std::num::NonZeroUsize;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
@@ -23,44 +23,51 @@ use lru::LruCache;
 /// How many back ids are remembered.
 const CAPACITY: usize = 16_384;
 
-/// Back-tier ids by primary key and tiered id.
+/// Back-tier ids by primary key and tiered id (hashed together into a slot, with a seed of
+/// this memo's own).
 #[derive(Debug)]
-pub(crate) struct BackIds(Mutex<LruCache<u64, VariantId>>);
+pub(crate) struct BackIds {
+    map: Mutex<LruCache<u64, VariantId>>,
+    seed: foldhash::quality::RandomState,
+}
 
 impl Default for BackIds {
     fn default() -> Self {
         let cap = NonZeroUsize::new(CAPACITY).unwrap_or(NonZeroUsize::MIN);
-        BackIds(Mutex::new(LruCache::new(cap)))
+        BackIds {
+            map: Mutex::new(LruCache::new(cap)),
+            seed: foldhash::quality::RandomState::default(),
+        }
     }
-}
-
-/// The memo's key for the variant `id` under `key`. Two keys whose hashes meet would share a
-/// slot; the id then found names no variant under the other key, which makes that update a
-/// no-op, as for any out-of-date id.
-fn slot(key: &CacheKey, id: VariantId) -> u64 {
-    let mut h = DefaultHasher::new();
-    key.as_str().hash(&mut h);
-    id.0.hash(&mut h);
-    h.finish()
 }
 
 impl BackIds {
     fn map(&self) -> MutexGuard<'_, LruCache<u64, VariantId>> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+        self.map.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The memo's key for the variant `id` under `key`. Two keys whose hashes meet would
+    /// share a slot; the id then found names no variant under the other key, which makes
+    /// that update a no-op, as for any out-of-date id.
+    fn slot(&self, key: &CacheKey, id: VariantId) -> u64 {
+        let mut h = self.seed.build_hasher();
+        key.as_str().hash(&mut h);
+        id.0.hash(&mut h);
+        h.finish()
     }
 
     /// Remembers that the tiered variant `id` under `key` is `back` in the back tier.
     pub(crate) fn learn(&self, key: &CacheKey, id: VariantId, back: VariantId) {
-        self.map().put(slot(key, id), back);
+        self.map().put(self.slot(key, id), back);
     }
 
     /// The back id of the tiered variant `id` under `key`, if remembered.
     pub(crate) fn get(&self, key: &CacheKey, id: VariantId) -> Option<VariantId> {
-        self.map().get(&slot(key, id)).copied()
+        self.map().get(&self.slot(key, id)).copied()
     }
 
     pub(crate) fn forget(&self, key: &CacheKey, id: VariantId) {
-        self.map().pop(&slot(key, id));
+        self.map().pop(&self.slot(key, id));
     }
 
     pub(crate) fn clear(&self) {

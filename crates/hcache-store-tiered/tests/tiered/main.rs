@@ -229,6 +229,38 @@ async fn ids_are_the_same_in_every_tier() {
     store.front().clear().await.unwrap();
     let from_back = store.get(&k).await.unwrap()[0].id;
     assert_eq!(from_front, from_back);
+    // Clones share the seed; a store of its own has another, so ids cannot be chosen ahead.
+    assert_eq!(store.clone().get(&k).await.unwrap()[0].id, from_back);
+    let (other, _other_dir) = setup(MemoryOptions::default());
+    put(&other, &k, meta("en", "\"1\""), b"x").await;
+    assert_ne!(other.get(&k).await.unwrap()[0].id, from_front);
+}
+
+/// Two variants of one URL keep their own ids, and a 304's update reaches only its own
+/// (RFC 9111 §4.1, §4.3.4).
+#[tokio::test]
+async fn s4_3_4_an_update_reaches_only_its_variant() {
+    let (store, _dir) = setup(MemoryOptions::default());
+    let k = key("/two");
+    put(&store, &k, meta("en", "\"en\""), b"en").await;
+    put(&store, &k, meta("fr", "\"fr\""), b"fr").await;
+    let vs = store.get(&k).await.unwrap();
+    assert_eq!(vs.len(), 2);
+    assert_ne!(vs[0].id, vs[1].id);
+    let en = vs.iter().find(|v| v.response.headers()["etag"] == "\"en\"");
+    let en = en.expect("the en variant");
+    store
+        .update(&k, en.id, updated(&en.response))
+        .await
+        .unwrap();
+    store.front().clear().await.unwrap();
+    let vs = store.get(&k).await.unwrap();
+    assert_eq!(vs.len(), 2);
+    for v in vs {
+        let etag = v.response.headers()["etag"].clone();
+        let freshened = v.response.headers().contains_key("x-updated");
+        assert_eq!(freshened, etag == "\"en\"", "{etag:?}");
+    }
 }
 
 /// The tiered store remembers where each variant lives in the back, so a 304's update of a
