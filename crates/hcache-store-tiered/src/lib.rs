@@ -165,13 +165,10 @@ impl<F: CacheStore, B: CacheStore> CacheStore for TieredStore<F, B> {
         Ok(vs
             .into_iter()
             .map(|v| {
-                let id = self.ids.of(v.response.vary());
-                self.back_ids.learn(key, id, v.id);
-                Variant {
-                    id,
-                    response: v.response.clone(),
-                    body: TieredHandle::Back(v),
-                }
+                let back_id = v.id;
+                let tiered = self.ids.variant(v.response.clone(), TieredHandle::Back(v));
+                self.back_ids.learn(key, tiered.id, back_id);
+                tiered
             })
             .collect())
     }
